@@ -23,10 +23,10 @@ class RequestIdMiddleware:
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
+        # Not reset on the way out: Django logs the response (django.request) after the
+        # middleware chain returns, and that line must carry the id too. The next request
+        # on this thread overwrites it.
         request_context.set_request_id(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_context.set_request_id(None)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -99,6 +99,8 @@ class AssetSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # Raw values are kept exactly as the tool or person reported them.
+        extra_kwargs = {"vendor_serial_raw": {"trim_whitespace": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Normalise on a scratch copy so the conflict check sees the keys that would be stored.
@@ -162,6 +164,7 @@ class ComponentSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["first_seen_at"]
+        extra_kwargs = {"serial_raw": {"trim_whitespace": False}, "vendor_raw": {"trim_whitespace": False}}
 
     @extend_schema_field(ActiveInstallationSerializer(allow_null=True))
     def get_current_installation(self, component: Component) -> dict[str, Any] | None:

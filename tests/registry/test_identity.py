@@ -1,0 +1,112 @@
+"""Identity normalisation (DESIGN.md, Identity): placeholders are not serials."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.models import PlaceholderSerial
+from registry.normalisation import (
+    DEFAULT_PLACEHOLDERS,
+    PlaceholderMatcher,
+    normalise_serial,
+    normalise_text,
+    normalise_uuid,
+    normalise_vendor,
+)
+from registry.services.identity import identity_rules
+
+DESIGN_PLACEHOLDERS = [
+    "",
+    "   ",
+    "Not Specified",
+    "To Be Filled By O.E.M.",
+    "Default string",
+    "System Serial Number",
+    "0123456789",
+    "N/A",
+    "None",
+    "00000000",
+    "XXXXXXXX",
+    "FFFFFFFF",
+    "ffff",
+    "Unknown",
+    "NO DIMM",
+    "--",
+    " not   specified ",
+]
+
+
+@pytest.mark.parametrize("raw", DESIGN_PLACEHOLDERS)
+def test_placeholder_serials_normalise_to_no_serial(raw: str) -> None:
+    assert normalise_serial(raw) == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (" s4ex 7ny0 ", "S4EX 7NY0"),
+        ("11wlk93", "11WLK93"),
+        ("PHLJ\t1234  5678", "PHLJ 1234 5678"),
+        ("0F1234", "0F1234"),
+    ],
+)
+def test_real_serials_are_trimmed_collapsed_and_upper_cased(raw: str, expected: str) -> None:
+    assert normalise_serial(raw) == expected
+
+
+def test_normalise_text_keeps_inner_words() -> None:
+    assert normalise_text("  Samsung \n Electronics ") == "SAMSUNG ELECTRONICS"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("4C4C4544-0037-4810-8044-B2C04F4B4E32", "4c4c4544-0037-4810-8044-b2c04f4b4e32"),
+        ("{4c4c4544003748108044b2c04f4b4e32}", "4c4c4544-0037-4810-8044-b2c04f4b4e32"),
+        ("00000000-0000-0000-0000-000000000000", ""),
+        ("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", ""),
+        ("Not Settable", ""),
+        ("", ""),
+    ],
+)
+def test_system_uuid_normalisation(raw: str, expected: str) -> None:
+    assert normalise_uuid(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Hitachi", "HGST"), ("SAMSUNG ELECTRONICS", "SAMSUNG"), ("80CE", "SAMSUNG"), ("Unknown", ""), ("Acme", "ACME")],
+)
+def test_vendor_aliases(raw: str, expected: str) -> None:
+    assert normalise_vendor(raw) == expected
+
+
+@pytest.mark.django_db
+def test_placeholder_list_is_seeded_as_data() -> None:
+    stored = set(PlaceholderSerial.objects.values_list("value", "kind"))
+    assert set(DEFAULT_PLACEHOLDERS) <= stored
+
+
+@pytest.mark.django_db
+def test_placeholder_added_in_admin_data_takes_effect() -> None:
+    assert identity_rules().serial("CHANGE ME") == "CHANGE ME"
+    PlaceholderSerial.objects.create(value="CHANGE ME")
+    assert identity_rules().serial(" change  me ") == ""
+
+
+@pytest.mark.django_db
+def test_regex_placeholder_from_data() -> None:
+    PlaceholderSerial.objects.create(value=r"SN-?0+", kind="regex")
+    rules = identity_rules()
+    assert rules.serial("sn-000") == ""
+    assert rules.serial("sn-001") == "SN-001"
+
+
+@given(st.text(max_size=40))
+def test_normalisation_is_idempotent(raw: str) -> None:
+    once = normalise_serial(raw)
+    assert normalise_serial(once) == once
+    matcher = PlaceholderMatcher.default()
+    assert once == "" or not matcher.is_placeholder(once)
