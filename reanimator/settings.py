@@ -136,6 +136,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REANIMATOR_MAX_BUNDLE_BYTES = env_int("REANIMATOR_MAX_BUNDLE_BYTES", 64 * 1024 * 1024)
 REANIMATOR_MAX_ARCHIVE_MEMBERS = env_int("REANIMATOR_MAX_ARCHIVE_MEMBERS", 5000)
 REANIMATOR_MAX_EXPANDED_BYTES = env_int("REANIMATOR_MAX_EXPANDED_BYTES", 512 * 1024 * 1024)
+# A parse claim older than this belongs to a worker that died; another worker may take it.
+REANIMATOR_PARSE_CLAIM_SECONDS = env_int("REANIMATOR_PARSE_CLAIM_SECONDS", 600)
 
 # --- security (production defaults; DEBUG relaxes what only makes sense behind TLS) -----
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
