@@ -195,6 +195,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hang a web request when the broker is down: fail fast, the sweep retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BEAT_SCHEDULE = {
+    "ingest-requeue-stale-bundles": {"task": "ingest.requeue_stale_bundles", "schedule": 300.0},
+}
 
 # --- logging: one JSON object per line, with the request id ------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -130,6 +130,7 @@ DEFAULT_VENDOR_ALIASES: dict[str, str] = {
     "80CE": "SAMSUNG",
     "CE00000000000000": "SAMSUNG",
     "SK HYNIX": "SK HYNIX",
+    "SK HYNIX INC": "SK HYNIX",
     "HYNIX": "SK HYNIX",
     "HYNIX SEMICONDUCTOR": "SK HYNIX",
     "80AD": "SK HYNIX",
@@ -163,6 +164,11 @@ DEFAULT_VENDOR_ALIASES: dict[str, str] = {
     "SUPERMICRO": "SUPERMICRO",
     "SUPER MICRO COMPUTER": "SUPERMICRO",
     "SUPER MICRO COMPUTER, INC.": "SUPERMICRO",
+    "SUPER MICRO": "SUPERMICRO",
+    "HEWLETT PACKARD": "HPE",
+    "ADVANCED MICRO DEVICES, INC. [AMD]": "AMD",
+    "MICRON TECHNOLOGY, INC.": "MICRON",
+    "BROADCOM INC. AND SUBSIDIARIES": "BROADCOM",
     "MELLANOX": "MELLANOX",
     "MELLANOX TECHNOLOGIES": "MELLANOX",
     "BROADCOM": "BROADCOM",
@@ -174,10 +180,78 @@ DEFAULT_VENDOR_ALIASES: dict[str, str] = {
 }
 
 
+_TRADEMARKS = re.compile(r"\((R|TM|C)\)|®|™")
+_TRAILING_NOTE = re.compile(r"\s*[\[(][^\])]*[\])]\s*$")  # "[AMD]", "(HYUNDAI ELECTRONICS)"
+_CORPORATE_SUFFIX = re.compile(
+    r"(?:^|[\s,.]+)(?:INCORPORATED|INC|CORPORATION|CORP|COMPANY|CO|LIMITED|LTD|LLC|GMBH|AG|S\.?A|PLC|"
+    r"TECHNOLOGY|TECHNOLOGIES|ELECTRONICS|SEMICONDUCTOR|INTERNATIONAL)\.?$"
+)
+_NO_VENDOR = {"", "NOT SPECIFIED", "UNKNOWN", "N/A", "NONE", "EMPTY", "TO BE FILLED BY O.E.M.", "DEFAULT STRING"}
+
+
+def vendor_stem(value: str) -> str:
+    """A normalised vendor name without trademark marks, trailing notes and corporate
+    suffixes: "SAMSUNG ELECTRONICS CO., LTD." -> "SAMSUNG", "INTEL(R) CORPORATION" -> "INTEL"."""
+    stem = _TRADEMARKS.sub("", value).strip()
+    while True:
+        shorter = _TRAILING_NOTE.sub("", stem)
+        shorter = _CORPORATE_SUFFIX.sub("", shorter).strip(" ,.")
+        if not shorter or shorter == stem:
+            return stem
+        stem = shorter
+
+
 def normalise_vendor(raw: str | None, aliases: dict[str, str] | None = None) -> str:
-    """Canonical vendor name: normalised text mapped through the alias table."""
+    """Canonical vendor name: the alias of the normalised text, else the alias of its stem,
+    else the stem itself. Tools spell one maker many ways; the alias table (data, editable in
+    admin) maps what the stem alone cannot, such as JEDEC ids."""
     value = normalise_text(raw)
-    if value in {"", "NOT SPECIFIED", "UNKNOWN", "N/A", "NONE", "TO BE FILLED BY O.E.M."}:
+    if value in _NO_VENDOR:
         return ""
     table = aliases if aliases is not None else DEFAULT_VENDOR_ALIASES
-    return table.get(value, value)
+    if value in table:
+        return table[value]
+    stem = vendor_stem(value)
+    return table.get(stem, stem)
+
+
+# ATA drives report no vendor field: smartctl and lshw print only the model, whose prefix
+# names the maker. Checked in order, on the normalised model.
+_MODEL_PREFIX_VENDORS: tuple[tuple[str, str], ...] = (
+    ("MICRON", "MICRON"),
+    ("MTFD", "MICRON"),
+    ("SAMSUNG", "SAMSUNG"),
+    ("MZ7", "SAMSUNG"),
+    ("MZQ", "SAMSUNG"),
+    ("MZ1", "SAMSUNG"),
+    ("MZW", "SAMSUNG"),
+    ("MZPL", "SAMSUNG"),
+    ("INTEL", "INTEL"),
+    ("SSDSC", "INTEL"),
+    ("SSDPE", "INTEL"),
+    ("SEAGATE", "SEAGATE"),
+    ("ST", "SEAGATE"),
+    ("WDC", "WDC"),
+    ("WD", "WDC"),
+    ("WUH", "WDC"),
+    ("WUS", "WDC"),
+    ("HGST", "HGST"),
+    ("HUS", "HGST"),
+    ("HUH", "HGST"),
+    ("TOSHIBA", "TOSHIBA"),
+    ("KIOXIA", "KIOXIA"),
+    ("KCD", "KIOXIA"),
+    ("KCM", "KIOXIA"),
+    ("KINGSTON", "KINGSTON"),
+    ("SK HYNIX", "SK HYNIX"),
+    ("HFS", "SK HYNIX"),
+)
+
+
+def vendor_from_model(model: str | None) -> str:
+    """The maker named by a drive model's prefix ("MTFDDAV240TDU" -> "MICRON"), or ""."""
+    value = normalise_text(model)
+    for prefix, vendor in _MODEL_PREFIX_VENDORS:
+        if value.startswith(prefix) and (len(prefix) > 2 or value[len(prefix) : len(prefix) + 1].isdigit()):
+            return vendor
+    return ""

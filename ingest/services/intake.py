@@ -89,6 +89,12 @@ def receive_bundle(
 
 
 def _enqueue_parse(bundle_id: int) -> None:
+    """The bytes are committed already: a broker outage must not turn the upload into an
+    error. The bundle stays "received" and the periodic sweep (ingest.requeue_stale_bundles)
+    enqueues it again."""
     from ingest.tasks import parse_bundle_task
 
-    parse_bundle_task.delay(bundle_id)
+    try:
+        parse_bundle_task.delay(bundle_id)
+    except Exception:
+        logger.exception("could not enqueue the parse; the periodic sweep will retry", extra={"bundle_id": bundle_id})

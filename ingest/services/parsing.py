@@ -25,7 +25,7 @@ from ingest.parsers import BundleInventory, inspect_bundle
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError
 from registry.choices import ComponentClass
 from registry.models import Asset, Component, Installation
-from registry.normalisation import normalise_text, normalise_uuid
+from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
 from registry.services.lots import assign_lot, load_lot_rules
 from timeline.services.derivation import derive_installations
@@ -65,6 +65,16 @@ def claim_bundle(bundle_id: int, *, reparse: bool = False) -> bool:
         status=BundleStatus.PARSING, parse_started_at=now
     )
     return updated == 1
+
+
+def bundles_waiting_for_a_parse(*, received_before: datetime, limit: int = 1000) -> list[int]:
+    """Bundles whose parse was never enqueued (broker down at upload) or whose worker died:
+    received before `received_before` and still not parsed, or holding an expired claim."""
+    stale = timezone.now() - timedelta(seconds=settings.REANIMATOR_PARSE_CLAIM_SECONDS)
+    waiting = Q(status=BundleStatus.RECEIVED, received_at__lt=received_before) | Q(
+        status=BundleStatus.PARSING, parse_started_at__lt=stale
+    )
+    return list(LogBundle.objects.filter(waiting).order_by("id").values_list("id", flat=True)[:limit])
 
 
 def parse_bundle(bundle_id: int, *, reparse: bool = False) -> LogBundle | None:
@@ -132,7 +142,7 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
 
     recorded = _Recorded(warnings=list(inventory.warnings))
     collected_at = inventory.collected_at
-    recorded.observations.append(_asset_observation(bundle, asset, inventory))
+    recorded.observations.append(_asset_observation(bundle, asset, inventory, rules))
     components = resolve_components(inventory.components, rules=rules)
     used: set[int] = set()
     for record, component in components:
@@ -171,14 +181,16 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
     derive_installations(used | previous | in_asset)
 
 
-def _asset_observation(bundle: LogBundle, asset: Asset, inventory: BundleInventory) -> Observation:
+def _asset_observation(
+    bundle: LogBundle, asset: Asset, inventory: BundleInventory, rules: IdentityRules
+) -> Observation:
     record = inventory.asset
     return Observation(
         bundle=bundle,
         asset=asset,
         kind=ObservationKind.ASSET,
         vendor_raw=record.vendor[:200],
-        vendor=normalise_text(record.vendor)[:100],
+        vendor=rules.vendor(record.vendor)[:100],
         model=record.model[:200],
         serial_raw=record.serial[:200],
         serial=asset.vendor_serial or "",
@@ -204,7 +216,7 @@ def _component_observation(
         component_class=record.component_class,
         slot=record.slot[:100],
         vendor_raw=record.vendor[:200],
-        vendor=rules.vendor(record.vendor)[:100],
+        vendor=rules.part_vendor(record.vendor, record.model, record.component_class)[:100],
         model=record.model.strip()[:200],
         serial_raw=record.serial[:200],
         serial=component.serial if component is not None else "",
@@ -289,7 +301,8 @@ def resolve_components(
     keyed: list[tuple[ComponentRecord, tuple[str, str, str] | None]] = []
     for record in records:
         serial = rules.serial(record.serial)
-        keyed.append((record, (record.component_class, rules.vendor(record.vendor), serial) if serial else None))
+        vendor = rules.part_vendor(record.vendor, record.model, record.component_class)
+        keyed.append((record, (record.component_class, vendor, serial) if serial else None))
     serials = {key[2] for _, key in keyed if key}
     if not serials:
         return [(record, None) for record, _ in keyed]

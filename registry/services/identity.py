@@ -18,7 +18,10 @@ from registry.normalisation import (
     normalise_text,
     normalise_uuid,
     normalise_vendor,
+    vendor_from_model,
 )
+
+DRIVE_CLASSES = frozenset({"SSD", "HDD", "NVME"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,13 @@ class IdentityRules:
 
     def vendor(self, raw: str | None) -> str:
         return normalise_vendor(raw, self.vendor_aliases)
+
+    def part_vendor(self, raw: str | None, model: str | None, component_class: str) -> str:
+        """The vendor of a part; for drives without one, the maker their model names."""
+        vendor = self.vendor(raw)
+        if not vendor and component_class in DRIVE_CLASSES:
+            return vendor_from_model(model)
+        return vendor
 
 
 def identity_rules() -> IdentityRules:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,11 +47,18 @@ def celery_over_redis(broker_url: str, settings) -> Iterator[None]:  # type: ign
     """Switch the app from eager mode to the real Redis broker for one test."""
     settings.CELERY_BROKER_URL = broker_url
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=broker_url, task_always_eager=False)
+    _switch_broker(broker_url=broker_url, task_always_eager=False)
     try:
         yield
     finally:
-        celery_app.conf.update(previous)
+        _switch_broker(**previous)
+
+
+def _switch_broker(**conf: object) -> None:
+    # The producer pool caches connections to the broker it first saw: drop it on a switch.
+    celery_app.conf.update(conf)
+    celery_app.amqp._producer_pool = None
+    celery_app._pool = None
 
 
 @contextmanager
@@ -167,3 +174,27 @@ def test_worker_killed_mid_parse_leaves_nothing_half_written(tmp_path: Path, set
     assert bundle.status == "parsed"
     assert Component.objects.count() == 3
     assert Installation.objects.filter(removed_at=None).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_succeeds_while_the_broker_is_down_and_the_sweep_catches_up(
+    integrator_client: APIClient, tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from ingest.tasks import requeue_stale_bundles_task
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    _switch_broker(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
+    try:
+        response = integrator_client.generic("POST", "/api/ingest/logbundle", BUNDLE, content_type="application/json")
+    finally:
+        _switch_broker(**previous)
+    assert response.status_code == 201, response.content
+    bundle = LogBundle.objects.get(pk=response.json()["id"])
+    assert bundle.status == "received"
+    assert bundle.raw.read() == BUNDLE
+
+    LogBundle.objects.filter(pk=bundle.pk).update(received_at=bundle.received_at - timedelta(minutes=5))
+    assert requeue_stale_bundles_task.delay().get() == 1  # eager again: the sweep parses it
+    bundle.refresh_from_db()
+    assert bundle.status == "parsed"

@@ -12,7 +12,7 @@ from tests.factories import T0, AssetFactory, ComponentFactory, InstallationFact
 
 pytestmark = pytest.mark.django_db
 
-ALLOWED = [(a, b) for a, targets in ASSET_STATUS_TRANSITIONS.items() for b in targets]
+ALLOWED = sorted((a, b) for a, targets in ASSET_STATUS_TRANSITIONS.items() for b in targets)
 REFUSED = [(a, b) for a in AssetStatus.values for b in AssetStatus.values if a != b and (a, b) not in ALLOWED]
 
 
