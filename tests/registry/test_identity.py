@@ -14,6 +14,7 @@ from registry.normalisation import (
     normalise_text,
     normalise_uuid,
     normalise_vendor,
+    vendor_from_model,
 )
 from registry.services.identity import identity_rules
 
@@ -77,10 +78,51 @@ def test_system_uuid_normalisation(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Hitachi", "HGST"), ("SAMSUNG ELECTRONICS", "SAMSUNG"), ("80CE", "SAMSUNG"), ("Unknown", ""), ("Acme", "ACME")],
+    [
+        ("Hitachi", "HGST"),
+        ("SAMSUNG ELECTRONICS", "SAMSUNG"),
+        ("80CE", "SAMSUNG"),
+        ("Unknown", ""),
+        ("Acme", "ACME"),
+        ("MICRON TECHNOLOGY INC", "MICRON"),
+        ("Micron Technology, Inc.", "MICRON"),
+        ("Hynix Semiconductor (Hyundai Electronics)", "SK HYNIX"),
+        ("Samsung Electronics Co., Ltd.", "SAMSUNG"),
+        ("Intel(R) Corporation", "INTEL"),
+        ("Advanced Micro Devices [AMD]", "AMD"),
+        ("Super Micro Computer, Inc.", "SUPERMICRO"),
+        ("Dell Inc.", "DELL"),
+        ("Seagate Technology", "SEAGATE"),
+        ("Co", "CO"),
+    ],
 )
-def test_vendor_aliases(raw: str, expected: str) -> None:
+def test_vendor_normalisation_by_alias_and_stem(raw: str, expected: str) -> None:
     assert normalise_vendor(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("MTFDDAV240TDU", "MICRON"),
+        ("ST16000NM002G", "SEAGATE"),
+        ("HUS728T8TAL5204", "HGST"),
+        ("INTEL SSDSC2KG960G8", "INTEL"),
+        ("Samsung SSD 860 EVO 500GB", "SAMSUNG"),
+        ("KCD61LUL7T68", "KIOXIA"),
+        ("STEC Z16IZF2E", ""),
+        ("QEMU HARDDISK", ""),
+    ],
+)
+def test_drive_maker_from_model_prefix(model: str, expected: str) -> None:
+    assert vendor_from_model(model) == expected
+
+
+@pytest.mark.django_db
+def test_drive_without_vendor_takes_the_maker_its_model_names() -> None:
+    rules = identity_rules()
+    assert rules.part_vendor("", "MTFDDAV240TDU", "SSD") == "MICRON"
+    assert rules.part_vendor("", "MTFDDAV240TDU", "DIMM") == ""
+    assert rules.part_vendor("Crucial", "MTFDDAV240TDU", "SSD") == "CRUCIAL"
 
 
 @pytest.mark.django_db
