@@ -18,7 +18,7 @@ class ObservationInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
     fields = ["kind", "component_class", "slot", "vendor", "model", "serial", "firmware", "component"]
-    readonly_fields = fields
+    readonly_fields = tuple(fields)
     max_num = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Observation]:

@@ -111,7 +111,7 @@ class AssetAdminForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         # Normalise on a scratch copy, so an invalid form leaves the instance untouched.
         scratch = Asset(
             pk=self.instance.pk,
@@ -123,7 +123,7 @@ class AssetAdminForm(forms.ModelForm):
         apply_asset_identity(scratch)
         for field, message in identity_conflicts(scratch).items():
             self.add_error("vendor_serial_raw" if field == "vendor_serial" else field, message)
-        target = cleaned.get("status")
+        target = str(cleaned.get("status") or "")
         changing = bool(self.instance.pk and target and target != self.instance.status)
         if changing and not can_transition(self.instance.status, target):
             allowed = ", ".join(sorted(ASSET_STATUS_TRANSITIONS[self.instance.status])) or "none"
@@ -182,7 +182,7 @@ class ComponentAdminForm(forms.ModelForm):
         fields = ["component_class", "vendor_raw", "model", "serial_raw", "lot", "specs"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         scratch = Component(
             pk=self.instance.pk,
             component_class=cleaned.get("component_class") or "",

@@ -211,8 +211,43 @@ def normalise_vendor(raw: str | None, aliases: dict[str, str] | None = None) -> 
     table = aliases if aliases is not None else DEFAULT_VENDOR_ALIASES
     if value in table:
         return table[value]
+    jedec = vendor_from_jedec_id(value)
+    if jedec:
+        return table.get(jedec, jedec)
     stem = vendor_stem(value)
     return table.get(stem, stem)
+
+
+# JEDEC JEP106 manufacturer codes as DIMM SPD data carries them (dmidecode and Redfish print
+# them as hex when they cannot name the maker, e.g. "002C0632002C", "80CE", "0198").
+_JEDEC_MANUFACTURERS = {
+    "2C": "MICRON",
+    "CE": "SAMSUNG",
+    "AD": "SK HYNIX",
+    "98": "KINGSTON",
+    "C1": "INFINEON",
+    "4F": "TRANSCEND",
+    "9E": "CORSAIR",
+    "FE": "ELPIDA",
+    "0B": "NANYA",
+    "94": "SMART MODULAR",
+    "45": "SANDISK",
+}
+_JEDEC_HEX = re.compile(r"(?:0X)?([0-9A-F]{4,16})")
+
+
+def vendor_from_jedec_id(value: str) -> str:
+    """The maker of a hex JEDEC manufacturer code, or "". Continuation bytes (7F), the
+    odd-parity bank marker (80) and bank counts (01-0F) before the id byte are skipped."""
+    match = _JEDEC_HEX.fullmatch(value.replace(" ", ""))
+    if not match or len(match.group(1)) % 2:
+        return ""
+    pairs = [match.group(1)[i : i + 2] for i in range(0, len(match.group(1)), 2)]
+    for pair in pairs:
+        if pair in {"00", "7F", "80"} or (pair[0] == "0" and pair != "0B"):
+            continue
+        return _JEDEC_MANUFACTURERS.get(pair, "")
+    return ""
 
 
 # ATA drives report no vendor field: smartctl and lshw print only the model, whose prefix

@@ -53,15 +53,17 @@ class Manifest:
 
 
 def sniff(path: str, data: bytes) -> bool:
-    """True for a JSON object that is a manifest by name (manifest.json) or by its keys."""
+    """True for a JSON object that is a manifest by name (manifest.json) or by its keys.
+    A file named manifest.json is always taken, even when broken: parse() then reports what
+    is wrong with it instead of the bundle falling back to another source's time."""
+    if posixpath.basename(path).lower() == "manifest.json":
+        return True
     try:
         if len(data) > _MAX_SNIFF_BYTES or not data.removeprefix(_UTF8_BOM).lstrip().startswith(b"{"):
             return False
         doc = json.loads(data.removeprefix(_UTF8_BOM).decode("utf-8"))
         if not isinstance(doc, dict) or doc.get("format") == _INVENTORY_FORMAT:
             return False
-        if posixpath.basename(path).lower() == "manifest.json":
-            return True  # named so: a broken one must be reported, not skipped
         return "collected_at" in doc and bool(_CONTENT_KEYS & doc.keys())
     except Exception:
         return False

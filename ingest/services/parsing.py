@@ -175,9 +175,13 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
     bundle.save()
 
     # Re-derive every component this bundle can affect: those it saw, those an earlier parse
-    # of it saw, and those ever installed in its asset (its absence from this snapshot may
-    # end or split their installations).
-    in_asset = set(Installation.objects.filter(asset=asset).values_list("component_id", flat=True))
+    # of it saw, and those observed ever installed in its asset (its absence from this
+    # snapshot may end or split their installations).
+    in_asset = set(
+        Installation.objects.filter(asset=asset, component__observations__isnull=False)
+        .values_list("component_id", flat=True)
+        .distinct()
+    )
     derive_installations(used | previous | in_asset)
 
 

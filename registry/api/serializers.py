@@ -143,7 +143,7 @@ class AssetSerializer(serializers.ModelSerializer):
 class ComponentSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(read_only=True, help_text="Normalised vendor.")
     serial = serializers.CharField(read_only=True, help_text="Normalised serial.")
-    lot = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    lot: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     current_installation = serializers.SerializerMethodField()
 
     class Meta:

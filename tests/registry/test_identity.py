@@ -94,6 +94,11 @@ def test_system_uuid_normalisation(raw: str, expected: str) -> None:
         ("Dell Inc.", "DELL"),
         ("Seagate Technology", "SEAGATE"),
         ("Co", "CO"),
+        ("002C0632002C", "MICRON"),
+        ("0x802C", "MICRON"),
+        ("0198", "KINGSTON"),
+        ("00CE00B300000000", "SAMSUNG"),
+        ("CAFE", "CAFE"),
     ],
 )
 def test_vendor_normalisation_by_alias_and_stem(raw: str, expected: str) -> None:

@@ -7,7 +7,9 @@ run, last_seen_at the last, and removed_at the first later snapshot of A without
 snapshot could see C's class) or the first observation of C in another asset, whichever comes
 first. The result depends only on the set of observations, never on the order bundles came in.
 
-Components that were never observed (registered by hand) keep their installations as they are.
+Callers pass the components whose observations changed; one passed in without any observation
+left loses its installations. Components registered by hand and never observed are not passed
+in, and keep what they have.
 The timeline issue extends this module with events; it stays the one place history is derived.
 """
 
@@ -63,8 +65,14 @@ def derive_installations(component_ids: Iterable[int]) -> DerivationResult:
         sightings[component_id][bundle_id] = slot
         classes[component_id] = component_class
     observed = [component_id for component_id in ids if sightings[component_id]]
+    # A component passed in without any observation left (its only bundle was re-parsed to a
+    # failure, or no longer sees it) has no derived history: its installations go.
+    forgotten = [component_id for component_id in ids if not sightings[component_id]]
+    if forgotten:
+        Installation.objects.filter(component_id__in=forgotten).delete()
+        Component.objects.filter(pk__in=forgotten).update(first_seen_at=None)
     if not observed:
-        return DerivationResult(0, 0)
+        return DerivationResult(len(forgotten), 0)
 
     snapshots = _snapshots_of_assets({bundle_id for component_id in observed for bundle_id in sightings[component_id]})
     by_asset: dict[int, list[tuple[Snapshot, frozenset[str]]]] = defaultdict(list)
@@ -112,6 +120,7 @@ def _snapshots_of_assets(bundle_ids: set[int]) -> dict[int, tuple[Snapshot, froz
     return {
         pk: (Snapshot(collected_at, sha256, pk, asset_id), frozenset(coverage or ()))
         for pk, asset_id, collected_at, sha256, coverage in rows
+        if collected_at is not None  # a parsed bundle always has one; the column allows NULL before
     }
 
 

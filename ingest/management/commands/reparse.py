@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ingest.services.reparse import bundles_to_reparse, reparse
 
@@ -10,7 +10,7 @@ from ingest.services.reparse import bundles_to_reparse, reparse
 class Command(BaseCommand):
     help = "Re-run the current parsers over stored raw bundles: all, one asset's, given ones, or outdated ones."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bundle", type=int, action="append", dest="bundles", help="bundle id (repeatable)")
         parser.add_argument("--asset", type=int, help="every bundle of this asset id")
         parser.add_argument("--outdated", action="store_true", help="bundles parsed by an older parser version")

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from reanimator.roles import OPERATORS, ensure_roles
 from registry.demo import seed_demo_fleet
@@ -18,7 +18,7 @@ from registry.demo import seed_demo_fleet
 class Command(BaseCommand):
     help = "Load the demo fleet (idempotent) and make sure an admin login exists; prints the login."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--servers", type=int, default=24)
 
