@@ -255,7 +255,9 @@ def _nothing_usable(scan: _Scan) -> archive.BundleError:
     if scan.failures:
         # every recognised member failed: the first failure is the most useful answer
         path, exc = scan.failures[0]
-        return archive.BundleError(exc.code, f"no member could be parsed; {path}: {exc.message}")
+        # parsers that know the member name already lead their message with it
+        where = "" if exc.message.startswith(f"{path}:") else f"{path}: "
+        return archive.BundleError(exc.code, f"no member could be parsed; {where}{exc.message}")
     unrecognised = sorted(o.path for o in scan.outcomes if o.parser is None)
     listed = ", ".join(unrecognised[:10]) + (", ..." if len(unrecognised) > 10 else "")
     what = f"{len(unrecognised)} unrecognised member(s): {listed}" if unrecognised else "nothing else"
