@@ -17,8 +17,7 @@ class ObservationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-    fields = ["kind", "component_class", "slot", "vendor", "model", "serial", "firmware", "component"]
-    readonly_fields = tuple(fields)
+    fields = readonly_fields = ("kind", "component_class", "slot", "vendor", "model", "serial", "firmware", "component")
     max_num = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Observation]:

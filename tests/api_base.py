@@ -63,7 +63,7 @@ class RegistryAPITests:
         return reverse(f"{self.basename}-detail", args=[pk])
 
     def model(self) -> Any:
-        return self.factory._meta.model  # type: ignore[attr-defined]
+        return self.factory._meta.model
 
     # --- authentication and permissions ----------------------------------------------------
     def test_anonymous_visitor_is_refused_with_401(self, anonymous_client: APIClient) -> None:

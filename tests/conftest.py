@@ -16,26 +16,26 @@ def roles(db: None) -> None:
     ensure_roles()
 
 
-def _member(role: str, **extra: object):  # type: ignore[no-untyped-def]
+def _member(role: str, **extra: object):
     user = UserFactory(username=f"{role}-persona", **extra)
     user.groups.add(Group.objects.get(name=role))
     return user
 
 
 @pytest.fixture
-def operator(roles: None):  # type: ignore[no-untyped-def]
+def operator(roles: None):
     """Operations staff: staff status, every registry permission, works in admin."""
     return _member(OPERATORS, is_staff=True)
 
 
 @pytest.fixture
-def engineer(roles: None):  # type: ignore[no-untyped-def]
+def engineer(roles: None):
     """Reads pages and the API; writes nothing."""
     return _member(ENGINEERS)
 
 
 @pytest.fixture
-def integrator(roles: None):  # type: ignore[no-untyped-def]
+def integrator(roles: None):
     """An API client with a token: creates and updates assets and components."""
     return _member(INTEGRATORS)
 
@@ -46,21 +46,21 @@ def anonymous_client() -> APIClient:
 
 
 @pytest.fixture
-def operator_client(operator) -> APIClient:  # type: ignore[no-untyped-def]
+def operator_client(operator) -> APIClient:
     client = APIClient()
     client.force_login(operator)
     return client
 
 
 @pytest.fixture
-def engineer_client(engineer) -> APIClient:  # type: ignore[no-untyped-def]
+def engineer_client(engineer) -> APIClient:
     client = APIClient()
     client.force_login(engineer)
     return client
 
 
 @pytest.fixture
-def integrator_client(integrator) -> APIClient:  # type: ignore[no-untyped-def]
+def integrator_client(integrator) -> APIClient:
     """Token authentication, as a collector or ticket connector would use it."""
     client = APIClient()
     token = Token.objects.create(user=integrator)

@@ -110,7 +110,7 @@ def test_openapi_schema_generates_without_warnings(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_schema_endpoint_needs_login(client: Client, engineer) -> None:  # type: ignore[no-untyped-def]
+def test_schema_endpoint_needs_login(client: Client, engineer) -> None:
     assert client.get("/api/schema/").status_code in {401, 403}
     client.force_login(engineer)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")

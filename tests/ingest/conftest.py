@@ -15,7 +15,7 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture
-def ingest(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def ingest(django_capture_on_commit_callbacks):
     """Receive raw bundle bytes the way the API does; the parse task, enqueued on commit,
     runs eagerly in-process (no broker in tests unless a test starts a worker)."""
     from ingest.models import LogBundle
@@ -23,7 +23,7 @@ def ingest(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
 
     def _ingest(raw: bytes, **kwargs: object) -> LogBundle:
         with django_capture_on_commit_callbacks(execute=True):
-            receipt = receive_bundle(raw, **kwargs)  # type: ignore[arg-type]
+            receipt = receive_bundle(raw, **kwargs)
         receipt.bundle.refresh_from_db()
         return receipt.bundle
 
@@ -31,6 +31,6 @@ def ingest(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _private_media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> None:  # type: ignore[no-untyped-def]
+def _private_media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> None:
     """Raw bundles of a test go to a throwaway folder, never to var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

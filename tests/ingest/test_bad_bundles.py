@@ -102,7 +102,7 @@ class Bad:
     says: tuple[str, ...]  # fragments the message must contain, so that a person can act on it
     settings: tuple[tuple[str, Any], ...] = ()
 
-    def param(self):  # type: ignore[no-untyped-def]
+    def param(self):
         return pytest.param(self, id=self.id)
 
 
@@ -292,7 +292,7 @@ def state() -> tuple[int, int, int, int]:
 @pytest.mark.parametrize("bad", [bad.param() for bad in BAD_BUNDLES])
 def test_bad_bundle_is_kept_marked_failed_with_its_reason_and_records_nothing(
     ingest: Ingest, corpus_dir: Path, settings, bad: Bad
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for name, value in bad.settings:
         setattr(settings, name, value)
     raw = bad.build(corpus_dir)
@@ -313,7 +313,7 @@ def test_bad_bundle_is_kept_marked_failed_with_its_reason_and_records_nothing(
 @pytest.mark.parametrize("bad", [bad.param() for bad in BAD_BUNDLES])
 def test_reparsing_a_bad_bundle_unchanged_fails_the_same_way(
     ingest: Ingest, corpus_dir: Path, settings, bad: Bad
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for name, value in bad.settings:
         setattr(settings, name, value)
     bundle = ingest(bad.build(corpus_dir))
@@ -337,7 +337,7 @@ def test_the_same_bad_bytes_twice_are_one_failed_bundle(ingest: Ingest) -> None:
 # --- the cause removed, the same stored bytes parse ------------------------------------------
 
 
-def test_bundle_over_the_expansion_limit_parses_after_the_limit_is_raised(ingest: Ingest, settings) -> None:  # type: ignore[no-untyped-def]
+def test_bundle_over_the_expansion_limit_parses_after_the_limit_is_raised(ingest: Ingest, settings) -> None:
     settings.REANIMATOR_MAX_EXPANDED_BYTES = 1024 * 1024
     raw = zip_with_bomb(8 * 1024 * 1024)
     assert len(raw) < 64 * 1024  # the high ratio is the point
@@ -353,7 +353,7 @@ def test_bundle_over_the_expansion_limit_parses_after_the_limit_is_raised(ingest
     assert Asset.objects.get().vendor_serial == "SRV-BAD-1"
 
 
-def test_bundle_with_too_many_members_parses_after_the_limit_is_raised(ingest: Ingest, settings) -> None:  # type: ignore[no-untyped-def]
+def test_bundle_with_too_many_members_parses_after_the_limit_is_raised(ingest: Ingest, settings) -> None:
     settings.REANIMATOR_MAX_ARCHIVE_MEMBERS = 4
     bundle = ingest(tar_gz({**good_members(), **random_text_files(5)}))
     assert bundle.error_code == "too_many_members"
@@ -403,7 +403,7 @@ def test_asset_matching_two_registered_assets_fails_until_an_operator_fixes_the_
     assert Asset.objects.count() == 2
 
 
-def parsed_then_failed(ingest: Ingest, settings) -> LogBundle:  # type: ignore[no-untyped-def]
+def parsed_then_failed(ingest: Ingest, settings) -> LogBundle:
     """A bundle that parsed, then re-parsed under a member limit it now exceeds."""
     raw = tar_gz({**good_members(), **random_text_files(5)})
     bundle = ingest(raw)
@@ -416,13 +416,13 @@ def parsed_then_failed(ingest: Ingest, settings) -> LogBundle:  # type: ignore[n
     return failed
 
 
-def test_a_good_parse_replaced_by_a_failure_drops_its_observations(ingest: Ingest, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_parse_replaced_by_a_failure_drops_its_observations(ingest: Ingest, settings) -> None:
     failed = parsed_then_failed(ingest, settings)
     assert (failed.status, failed.error_code, failed.counts) == ("failed", "too_many_members", {})
     assert not Observation.objects.exists()
 
 
-def test_a_good_parse_replaced_by_a_failure_leaves_no_installation_behind(ingest: Ingest, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_parse_replaced_by_a_failure_leaves_no_installation_behind(ingest: Ingest, settings) -> None:
     """The installations were derived from the bundle's observations only; with those gone,
     nothing says the parts were ever in the server."""
     parsed_then_failed(ingest, settings)

@@ -189,7 +189,7 @@ def build_x11dph_inventory(corpus: Path, tmp_path: Path) -> bytes:
     return json.dumps(x11dph_inventory_document(corpus, COLLECTED_AT), sort_keys=True).encode()
 
 
-def _walk(node: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _walk(node: dict[str, Any]):
     yield node
     for child in node.get("children", []):
         yield from _walk(child)

@@ -24,7 +24,7 @@ T1, T2 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC), datetime(2026, 3, 2, 10, 0, tz
 
 
 @pytest.fixture
-def two_servers(ingest) -> list[LogBundle]:  # type: ignore[no-untyped-def]
+def two_servers(ingest) -> list[LogBundle]:
     return [
         ingest(inventory("SRV-R1", T1, [part("SSD", "SSD-R1"), part("DIMM", "DIMM-R1")])),
         ingest(inventory("SRV-R1", T2, [part("SSD", "SSD-R1")])),
@@ -66,7 +66,7 @@ def test_reparse_needs_a_selection() -> None:
         call_command("reparse")
 
 
-def test_failed_bundle_can_be_reparsed_once_the_cause_is_gone(ingest, settings) -> None:  # type: ignore[no-untyped-def]
+def test_failed_bundle_can_be_reparsed_once_the_cause_is_gone(ingest, settings) -> None:
     settings.REANIMATOR_MAX_EXPANDED_BYTES = 10  # an operator set the limit far too low
     bundle = ingest(gz(inventory("SRV-LIMIT", T1, [part("SSD", "SSD-L")])))
     assert (bundle.status, bundle.error_code) == ("failed", "expanded_too_large")
@@ -77,7 +77,7 @@ def test_failed_bundle_can_be_reparsed_once_the_cause_is_gone(ingest, settings) 
     assert bundle.observations.count() == 2
 
 
-def test_admin_reparse_action(operator, two_servers: list[LogBundle]) -> None:  # type: ignore[no-untyped-def]
+def test_admin_reparse_action(operator, two_servers: list[LogBundle]) -> None:
     client = Client()
     client.force_login(operator)
     before = snapshot()
@@ -90,7 +90,7 @@ def test_admin_reparse_action(operator, two_servers: list[LogBundle]) -> None:  
     assert snapshot() == before
 
 
-def test_engineer_cannot_reparse_from_admin(engineer, two_servers: list[LogBundle]) -> None:  # type: ignore[no-untyped-def]
+def test_engineer_cannot_reparse_from_admin(engineer, two_servers: list[LogBundle]) -> None:
     client = Client()
     client.force_login(engineer)
     response = client.post(
@@ -102,7 +102,7 @@ def test_engineer_cannot_reparse_from_admin(engineer, two_servers: list[LogBundl
 
 
 @pytest.mark.parametrize("model_name", ["logbundle", "observation"])
-def test_ingest_admin_pages_render(operator, two_servers: list[LogBundle], model_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_admin_pages_render(operator, two_servers: list[LogBundle], model_name: str) -> None:
     client = Client()
     client.force_login(operator)
     assert client.get(reverse(f"admin:ingest_{model_name}_changelist")).status_code == 200
@@ -110,7 +110,7 @@ def test_ingest_admin_pages_render(operator, two_servers: list[LogBundle], model
     assert client.get(reverse(f"admin:ingest_{model_name}_change", args=[obj.pk])).status_code == 200
 
 
-def test_console_summary_counts_by_status_and_lists_failures(ingest) -> None:  # type: ignore[no-untyped-def]
+def test_console_summary_counts_by_status_and_lists_failures(ingest) -> None:
     ingest(inventory("SRV-C1", T1, [part("SSD", "SSD-C1")]))
     bad = ingest(b'{"format": "reanimator-inventory", "version": 1, "components": "nope"}')
     with CaptureQueriesContext(connection) as queries:

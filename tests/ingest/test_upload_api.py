@@ -21,7 +21,7 @@ URL = "/api/ingest/logbundle"
 BUNDLE = inventory("SRV-UP-1", T1, [part("SSD", "SSD-UP-1"), part("DIMM", "DIMM-UP-1")])
 
 
-def post_raw(client: APIClient, raw: bytes, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
+def post_raw(client: APIClient, raw: bytes, content_type: str = "application/json"):
     return client.generic("POST", URL, raw, content_type=content_type)
 
 
@@ -29,7 +29,7 @@ def post_raw(client: APIClient, raw: bytes, content_type: str = "application/jso
 class TestUpload:
     def test_new_bytes_answer_201_and_parse(
         self, integrator_client: APIClient, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             response = post_raw(integrator_client, BUNDLE)
         assert response.status_code == 201, response.content
@@ -46,7 +46,7 @@ class TestUpload:
 
     def test_same_bytes_again_answer_200_with_the_same_id(
         self, integrator_client: APIClient, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             first = post_raw(integrator_client, BUNDLE).json()
         counts = (LogBundle.objects.count(), Observation.objects.count(), Asset.objects.count())
@@ -83,7 +83,7 @@ class TestUpload:
         assert "text/plain" in body["message"]
         assert not LogBundle.objects.exists()
 
-    def test_over_the_size_limit_is_413(self, integrator_client: APIClient, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_over_the_size_limit_is_413(self, integrator_client: APIClient, settings) -> None:
         settings.REANIMATOR_MAX_BUNDLE_BYTES = 100
         assert_error_shape(post_raw(integrator_client, b"x" * 101, "application/gzip"), 413, "bundle_too_large")
         upload = SimpleUploadedFile("big.tar.gz", b"x" * 101)
@@ -92,7 +92,7 @@ class TestUpload:
 
     def test_bad_bundle_is_stored_and_marked_failed_with_reason(
         self, integrator_client: APIClient, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             response = post_raw(integrator_client, b"\x1f\x8b\x08\x00truncated", "application/gzip")
         assert response.status_code == 201
@@ -107,7 +107,7 @@ class TestUpload:
     def test_engineer_may_not_upload(self, engineer_client: APIClient) -> None:
         assert_error_shape(post_raw(engineer_client, BUNDLE), 403, "permission_denied")
 
-    def test_engineer_reads_bundles_and_observations(self, engineer_client: APIClient, ingest) -> None:  # type: ignore[no-untyped-def]
+    def test_engineer_reads_bundles_and_observations(self, engineer_client: APIClient, ingest) -> None:
         bundle = ingest(BUNDLE)
         listing = engineer_client.get("/api/ingest/logbundles", {"status": "parsed"}).json()
         assert [row["id"] for row in listing["results"]] == [bundle.pk]
@@ -115,7 +115,7 @@ class TestUpload:
         assert sorted(o["serial"] for o in observations if o["kind"] == "component") == ["DIMM-UP-1", "SSD-UP-1"]
         assert [o["kind"] for o in observations].count("asset") == 1
 
-    def test_bundle_filters(self, engineer_client: APIClient, ingest) -> None:  # type: ignore[no-untyped-def]
+    def test_bundle_filters(self, engineer_client: APIClient, ingest) -> None:
         parsed = ingest(BUNDLE)
         failed = ingest(b'{"format": "reanimator-inventory"}')
         assert failed.status == "failed"
@@ -131,7 +131,7 @@ class TestUpload:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_duplicate_uploads_leave_one_bundle(integrator, tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_duplicate_uploads_leave_one_bundle(integrator, tmp_path: Path, settings) -> None:
     """Threads racing on MariaDB with the same bytes: one row, one file, the same id for all."""
     from rest_framework.authtoken.models import Token
 

@@ -43,7 +43,7 @@ def broker_url() -> str:
 
 
 @pytest.fixture
-def celery_over_redis(broker_url: str, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def celery_over_redis(broker_url: str, settings) -> Iterator[None]:
     """Switch the app from eager mode to the real Redis broker for one test."""
     settings.CELERY_BROKER_URL = broker_url
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
@@ -77,7 +77,7 @@ def json_log() -> Iterator[io.StringIO]:
         root.removeHandler(handler)
 
 
-def wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -90,7 +90,7 @@ def wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyp
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_parses_an_uploaded_bundle_and_keeps_the_request_id(
     integrator_client: APIClient, celery_over_redis: None, tmp_path: Path, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30), json_log() as log:
         response = integrator_client.generic(
@@ -139,7 +139,7 @@ def _test_database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_parse_leaves_nothing_half_written(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_worker_killed_mid_parse_leaves_nothing_half_written(tmp_path: Path, settings) -> None:
     if connection.vendor != "mysql":
         pytest.fail("needs MariaDB: run the suite with `make test`")
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -179,7 +179,7 @@ def test_worker_killed_mid_parse_leaves_nothing_half_written(tmp_path: Path, set
 @pytest.mark.django_db(transaction=True)
 def test_upload_succeeds_while_the_broker_is_down_and_the_sweep_catches_up(
     integrator_client: APIClient, tmp_path: Path, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from ingest.tasks import requeue_stale_bundles_task
 
     settings.MEDIA_ROOT = str(tmp_path)

@@ -51,7 +51,7 @@ def superuser_client() -> Client:
 
 
 @pytest.fixture
-def operator_web(operator) -> Client:  # type: ignore[no-untyped-def]
+def operator_web(operator) -> Client:
     client = Client()
     client.force_login(operator)
     return client

@@ -43,7 +43,7 @@ class TestAssetAPI(RegistryAPITests):
     def update_payload(self, obj: Any) -> dict[str, Any]:
         return {"hostname": "node-99.dc2.example.com", "notes": "moved to DC2"}
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         project = ProjectFactory()
         location = LocationFactory()
         customer = CustomerFactory()

@@ -46,7 +46,7 @@ class TestComponentAPI(RegistryAPITests):
     def update_payload(self, obj: Any) -> dict[str, Any]:
         return {"model": "MZQL23T8HCLS-00B7C"}
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         asset = AssetFactory()
         lot = LotFactory(code="SSD_NVME_07.68TB_GEN4")
         return [
@@ -129,7 +129,7 @@ class TestLotAPI(RegistryAPITests):
             LotRuleFactory(lot=lot)
         return lots
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         return [({"component_class": "PSU"}, lambda: [LotFactory(component_class=ComponentClass.PSU)])]
 
     def test_rules_are_listed_with_their_lot(self, engineer_client: APIClient) -> None:

@@ -27,7 +27,7 @@ class TestCustomerAPI(RegistryAPITests):
     def update_payload(self, obj: Any) -> dict[str, Any]:
         return {"notes": "Renewed"}
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         return [({"name": "umbrella"}, lambda: [CustomerFactory(name="Umbrella Corp")])]
 
     def test_duplicate_name_is_a_409_conflict(self, operator_client: APIClient) -> None:
@@ -51,7 +51,7 @@ class TestProjectAPI(RegistryAPITests):
     def update_payload(self, obj: Any) -> dict[str, Any]:
         return {"description": "Ceph clusters"}
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         customer = CustomerFactory()
         return [({"customer": str(customer.pk)}, lambda: [ProjectFactory(customer=customer)])]
 
@@ -83,7 +83,7 @@ class TestLocationAPI(RegistryAPITests):
     def update_payload(self, obj: Any) -> dict[str, Any]:
         return {"address": "Na Příkopě 1, Praha"}
 
-    def filter_cases(self):  # type: ignore[no-untyped-def]
+    def filter_cases(self):
         parent = LocationFactory(kind=LocationKind.DATACENTER)
         return [
             ({"kind": LocationKind.REPAIR_CENTRE}, lambda: [LocationFactory(kind=LocationKind.REPAIR_CENTRE)]),
