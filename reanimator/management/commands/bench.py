@@ -1,0 +1,101 @@
+"""`manage.py bench`: the project's benchmarks, printed as plain lines with their targets.
+
+    manage.py bench                                  # every benchmark, default sizes
+    manage.py bench --only ingest --servers 200      # one benchmark, a smaller fleet
+    manage.py bench --only ingest --servers 100 --profile   # cProfile of the ingest path
+
+`make bench` runs it against a private, empty MariaDB. The benchmarks create and delete many
+thousands of rows, so the command refuses a database that already holds assets, components
+or bundles unless --force, and deletes what it created unless --keep. Figures are printed with
+the target beside them and whether it was met; nothing is asserted.
+
+A benchmark is one entry in BENCHMARKS: a name and a function of the parsed options and a
+line writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+Write = Callable[[str], None]
+
+
+def _ingest(options: dict[str, Any], write: Write) -> None:
+    from ingest.benchmarks import FleetSpec, run_ingest_benchmark
+
+    spec = FleetSpec(
+        servers=options["servers"],
+        snapshots=options["snapshots"],
+        components=options["components"],
+        seed=options["seed"],
+    )
+    run_ingest_benchmark(
+        spec, workers=options["workers"], keep=options["keep"], profile=options["profile"], write=write
+    )
+
+
+# name -> benchmark; run in this order
+BENCHMARKS: dict[str, Callable[[dict[str, Any], Write], None]] = {
+    "ingest": _ingest,
+}
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks (synthetic fleet, private database) and print figures beside their targets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--servers", type=_positive, default=2000, help="servers in the fleet (default 2000)")
+        parser.add_argument("--snapshots", type=_positive, default=3, help="bundles per server (default 3)")
+        parser.add_argument("--components", type=_positive, default=60, help="parts per server (default 60)")
+        parser.add_argument("--workers", type=_positive, default=2, help="worker processes (default 2)")
+        parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic fleet (default 1)")
+        parser.add_argument(
+            "--only", choices=sorted(BENCHMARKS), action="append", help="run only this benchmark (repeatable)"
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="run even if the database already holds assets or bundles"
+        )
+        parser.add_argument("--keep", action="store_true", help="leave what the benchmark created in place")
+        parser.add_argument(
+            "--profile", action="store_true", help="profile the run with cProfile (one worker) and print the top costs"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["components"] < 5:
+            raise CommandError("--components must be at least 5 (a CPU, DIMMs, a drive, a NIC and a PSU).")
+        if not options["force"]:
+            self._require_empty_database()
+        selected = options["only"] or list(BENCHMARKS)
+
+        def write(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        for name in BENCHMARKS:
+            if name in selected:
+                BENCHMARKS[name](options, write)
+
+    def _require_empty_database(self) -> None:
+        from ingest.models import LogBundle
+        from registry.models import Asset, Component
+
+        found = {
+            label: model.objects.count()
+            for label, model in (("assets", Asset), ("components", Component), ("bundles", LogBundle))
+        }
+        if any(found.values()):
+            held = ", ".join(f"{n} {label}" for label, n in found.items() if n)
+            raise CommandError(
+                f"The database already holds {held}. The benchmarks create and delete many thousands of rows: "
+                "run them against an empty database (`make bench` starts one) or pass --force."
+            )
