@@ -44,6 +44,22 @@ class IdentityConflict(ParserError):
     pass
 
 
+_PARSE_FIELDS = (
+    "asset",
+    "status",
+    "collected_at",
+    "hostname",
+    "container",
+    "coverage",
+    "counts",
+    "warnings",
+    "error_code",
+    "error_message",
+    "parser_version",
+    "parsed_at",
+)
+
+
 def archive_limits() -> ArchiveLimits:
     return ArchiveLimits(
         max_members=settings.REANIMATOR_MAX_ARCHIVE_MEMBERS,
@@ -133,8 +149,10 @@ class _Recorded:
 
 
 def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
-    previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
-    bundle.observations.all().delete()
+    previous: set[int] = set()
+    if bundle.parser_version is not None:  # parsed before: replace what that parse recorded
+        previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
+        bundle.observations.all().delete()
 
     asset = resolve_asset(inventory.asset, hostname=inventory.hostname, rules=rules)
     # One asset's bundles are recorded one at a time: derivation reads the asset's history.
@@ -172,7 +190,7 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
     bundle.error_message = ""
     bundle.parser_version = PARSER_VERSION
     bundle.parsed_at = timezone.now()
-    bundle.save()
+    bundle.save(update_fields=[*_PARSE_FIELDS])
 
     # Re-derive every component this bundle can affect: those it saw, those an earlier parse
     # of it saw, and those observed ever installed in its asset (its absence from this
@@ -241,12 +259,18 @@ def resolve_asset(record: AssetRecord, *, hostname: str | None, rules: IdentityR
     tag = rules.serial(record.asset_tag) or None
     serial = rules.serial(record.serial) or None
     uuid = normalise_uuid(record.uuid) or None
+    keys = {
+        name: value for name, value in (("asset_tag", tag), ("vendor_serial", serial), ("system_uuid", uuid)) if value
+    }
     matches: dict[str, Asset] = {}
-    for field_name, value in (("asset_tag", tag), ("vendor_serial", serial), ("system_uuid", uuid)):
-        if value:
-            found = Asset.objects.filter(**{field_name: value}).first()
-            if found is not None:
-                matches[field_name] = found
+    if keys:
+        any_key = Q()
+        for name, value in keys.items():
+            any_key |= Q(**{name: value})
+        for found in Asset.objects.filter(any_key):  # at most three rows: each key is unique
+            for name, value in keys.items():
+                if getattr(found, name) == value:
+                    matches[name] = found
     distinct = {asset.pk for asset in matches.values()}
     if len(distinct) > 1:
         described = ", ".join(f"{name} matches asset {asset.pk}" for name, asset in matches.items())
@@ -311,7 +335,8 @@ def resolve_components(
     if not serials:
         return [(record, None) for record, _ in keyed]
 
-    existing = _index(Component.objects.filter(serial__in=serials))
+    identity_fields = ("id", "component_class", "vendor", "serial")
+    existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
     missing: dict[tuple[str, str, str], Component] = {}
     lot_rules = None
     for record, key in keyed:
@@ -332,7 +357,7 @@ def resolve_components(
     if missing:
         # ignore_conflicts: a concurrent bundle may create the same part; both then read it back.
         Component.objects.bulk_create(missing.values(), ignore_conflicts=True, batch_size=500)
-        existing = _index(Component.objects.filter(serial__in=serials))
+        existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
     return [(record, _lookup(existing, key) if key else None) for record, key in keyed]
 
 

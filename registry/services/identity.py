@@ -7,9 +7,11 @@ query per row.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from registry.models import Asset, Component, PlaceholderSerial, VendorAlias
 from registry.normalisation import (
@@ -43,11 +45,36 @@ class IdentityRules:
         return vendor
 
 
+_cache_lock = threading.Lock()
+_cached: tuple[tuple[object, ...], IdentityRules] | None = None
+
+
+def _rules_version() -> tuple[object, ...]:
+    """Row counts and latest change of both tables, in one small query: any insert, edit or
+    delete changes it."""
+    placeholders, aliases = PlaceholderSerial._meta.db_table, VendorAlias._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {placeholders}), (SELECT MAX(updated_at) FROM {placeholders}), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {aliases}), (SELECT MAX(updated_at) FROM {aliases})"
+        )
+        return tuple(cursor.fetchone() or ())
+
+
 def identity_rules() -> IdentityRules:
-    """The placeholder list and vendor aliases as they are in the database now (two queries)."""
+    """The placeholder list and vendor aliases as they are in the database now. Compiled once
+    per process and reused while the tables' version stamp stays the same (one query)."""
+    global _cached
+    version = _rules_version()
+    with _cache_lock:
+        if _cached is not None and _cached[0] == version:
+            return _cached[1]
     placeholders = PlaceholderMatcher.from_rows(PlaceholderSerial.objects.values_list("value", "kind"))
     aliases = {normalise_text(alias): vendor for alias, vendor in VendorAlias.objects.values_list("alias", "vendor")}
-    return IdentityRules(placeholders=placeholders, vendor_aliases=aliases)
+    rules = IdentityRules(placeholders=placeholders, vendor_aliases=aliases)
+    with _cache_lock:
+        _cached = (version, rules)
+    return rules
 
 
 def apply_asset_identity(asset: Asset, *, rules: IdentityRules | None = None) -> Asset:

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from ingest.parsers import inventory
@@ -189,3 +192,39 @@ def test_sniff_recognises_the_format_key_under_any_name(documented_example: dict
 )
 def test_sniff_rejects_other_documents(data: bytes) -> None:
     assert not inventory.sniff("inventory.json", data)
+
+
+# --- the compiled fast path must accept exactly what the published schema accepts ---------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-5, max_value=10**13) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=6,
+)
+_component_keys = st.sampled_from(
+    ["class", "slot", "vendor", "model", "serial", "firmware", "specs", "health", "x-a", "bogus"]
+)
+_top_keys = st.sampled_from(["format", "version", "collected_at", "hostname", "collector", "asset", "components", "x"])
+
+
+@given(
+    component_changes=st.dictionaries(_component_keys, _json_values, max_size=3),
+    top_changes=st.dictionaries(_top_keys, _json_values, max_size=2),
+)
+def test_fast_validation_agrees_with_the_schema(component_changes: dict, top_changes: dict) -> None:
+    from ingest.parsers.inventory import _fast_check, schema_validator
+
+    doc = {
+        "format": "reanimator-inventory",
+        "version": 1,
+        "asset": {"serial": "S1"},
+        "components": [{"class": "SSD", "serial": "X1", **component_changes}],
+        **top_changes,
+    }
+    reference = schema_validator().is_valid(doc)
+    try:
+        _fast_check()(doc)
+        fast = True
+    except fastjsonschema.JsonSchemaException:
+        fast = False
+    assert fast == reference, doc

@@ -105,8 +105,7 @@ def derive_installations(component_ids: Iterable[int]) -> DerivationResult:
             for run in runs
         )
 
-    Installation.objects.filter(component_id__in=observed).delete()
-    Installation.objects.bulk_create(new_rows, batch_size=1000)
+    _write_installations(observed, new_rows)
     _update_first_seen(first_seen)
     return DerivationResult(components=len(observed), installations=len(new_rows))
 
@@ -144,12 +143,43 @@ def _runs(points: list[tuple[Snapshot, bool]], seen_in: dict[int, str]) -> list[
     return runs
 
 
+def _write_installations(component_ids: list[int], desired: list[Installation]) -> None:
+    """Bring the stored installations of these components to `desired`, writing only the
+    difference: usually one UPDATE of last_seen_at. Unchanged rows keep their ids."""
+    existing = {
+        (row.component_id, row.asset_id, row.installed_at): row
+        for row in Installation.objects.filter(component_id__in=component_ids).only(
+            "pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at"
+        )
+    }
+    # Grouped by the new times: one UPDATE sets last_seen_at on every part a snapshot saw.
+    updates: dict[tuple[datetime, datetime | None], list[int]] = defaultdict(list)
+    moved_slots: list[tuple[int, str]] = []
+    inserts: list[Installation] = []
+    for row in desired:
+        current = existing.pop((row.component_id, row.asset_id, row.installed_at), None)
+        if current is None:
+            inserts.append(row)
+            continue
+        if (current.last_seen_at, current.removed_at) != (row.last_seen_at, row.removed_at):
+            updates[(row.last_seen_at, row.removed_at)].append(current.pk)
+        if current.slot != row.slot:
+            moved_slots.append((current.pk, row.slot))
+    if existing:
+        Installation.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    # Close before opening: the database allows one active installation per component.
+    for (last_seen_at, removed_at), pks in sorted(updates.items(), key=lambda item: item[0][1] is None):
+        Installation.objects.filter(pk__in=pks).update(last_seen_at=last_seen_at, removed_at=removed_at)
+    for pk, slot in moved_slots:  # a part moved between slots of one server: rare
+        Installation.objects.filter(pk=pk).update(slot=slot)
+    if inserts:
+        Installation.objects.bulk_create(inserts, batch_size=1000)
+
+
 def _update_first_seen(first_seen: dict[int, datetime]) -> None:
-    components = list(Component.objects.filter(pk__in=first_seen).only("pk", "first_seen_at"))
-    changed = []
-    for component in components:
-        if component.first_seen_at != first_seen[component.pk]:
-            component.first_seen_at = first_seen[component.pk]
-            changed.append(component)
-    if changed:
-        Component.objects.bulk_update(changed, ["first_seen_at"], batch_size=1000)
+    """One UPDATE per distinct time (a bundle's new parts share one), skipping rows already right."""
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for pk, when in first_seen.items():
+        by_time[when].append(pk)
+    for when, pks in by_time.items():
+        Component.objects.filter(pk__in=pks).exclude(first_seen_at=when).update(first_seen_at=when)
