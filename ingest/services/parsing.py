@@ -23,6 +23,7 @@ from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
 from ingest.parsers import BundleInventory, inspect_bundle
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError
+from reanimator.db import fast_insert
 from registry.choices import ComponentClass
 from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
@@ -176,7 +177,7 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
         else:
             recorded.counts["anonymous"] += 1
         recorded.counts[f"class:{record.component_class}"] += 1
-    Observation.objects.bulk_create(recorded.observations, batch_size=500)
+    fast_insert(Observation, recorded.observations)
 
     bundle.asset = asset
     bundle.status = BundleStatus.PARSED
@@ -197,6 +198,7 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
     # snapshot may end or split their installations).
     in_asset = set(
         Installation.objects.filter(asset=asset, component__observations__isnull=False)
+        .order_by()
         .values_list("component_id", flat=True)
         .distinct()
     )

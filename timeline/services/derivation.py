@@ -112,9 +112,11 @@ def derive_installations(component_ids: Iterable[int]) -> DerivationResult:
 
 def _snapshots_of_assets(bundle_ids: set[int]) -> dict[int, tuple[Snapshot, frozenset[str]]]:
     """Every parsed bundle of every asset that any of these bundles is about."""
-    asset_ids = set(LogBundle.objects.filter(pk__in=bundle_ids).values_list("asset_id", flat=True)) - {None}
-    rows = LogBundle.objects.filter(asset_id__in=asset_ids, status=BundleStatus.PARSED).values_list(
-        "pk", "asset_id", "collected_at", "sha256", "coverage"
+    asset_ids = set(LogBundle.objects.filter(pk__in=bundle_ids).order_by().values_list("asset_id", flat=True)) - {None}
+    rows = (
+        LogBundle.objects.filter(asset_id__in=asset_ids, status=BundleStatus.PARSED)
+        .order_by()
+        .values_list("pk", "asset_id", "collected_at", "sha256", "coverage")
     )
     return {
         pk: (Snapshot(collected_at, sha256, pk, asset_id), frozenset(coverage or ()))
@@ -148,9 +150,9 @@ def _write_installations(component_ids: list[int], desired: list[Installation]) 
     difference: usually one UPDATE of last_seen_at. Unchanged rows keep their ids."""
     existing = {
         (row.component_id, row.asset_id, row.installed_at): row
-        for row in Installation.objects.filter(component_id__in=component_ids).only(
-            "pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at"
-        )
+        for row in Installation.objects.filter(component_id__in=component_ids)
+        .order_by()
+        .only("pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
     }
     # Grouped by the new times: one UPDATE sets last_seen_at on every part a snapshot saw.
     updates: dict[tuple[datetime, datetime | None], list[int]] = defaultdict(list)

@@ -1,0 +1,46 @@
+"""reanimator.db.fast_insert writes what bulk_create would, JSON and times included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest.models import LogBundle, Observation
+from reanimator.db import fast_insert
+from tests.factories import AssetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fast_insert_stores_rows_like_bulk_create() -> None:
+    asset = AssetFactory()
+    bundle = LogBundle.objects.create(sha256="a" * 64, raw="bundles/aa/x", size=1)
+    when = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
+    rows = [
+        Observation(
+            bundle=bundle,
+            asset=asset,
+            kind="anonymous",
+            component_class="DIMM",
+            slot=f"A{i}",
+            specs={"capacity_bytes": 2**35, "name": "ü"},
+            health={"smart_passed": True},
+            sources=["dmidecode", "lshw"],
+            collected_at=when,
+        )
+        for i in range(3)
+    ]
+    fast_insert(Observation, rows, batch_size=2)
+    stored = list(Observation.objects.order_by("slot"))
+    assert [o.slot for o in stored] == ["A0", "A1", "A2"]
+    assert stored[0].specs == {"capacity_bytes": 2**35, "name": "ü"}
+    assert stored[0].health == {"smart_passed": True}
+    assert stored[0].sources == ["dmidecode", "lshw"]
+    assert stored[0].collected_at == when
+    assert stored[0].component_id is None
+
+
+def test_fast_insert_of_nothing_is_a_no_op() -> None:
+    fast_insert(Observation, [])
+    assert not Observation.objects.exists()
