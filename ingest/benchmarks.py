@@ -376,7 +376,7 @@ def _instrumented(phases: defaultdict[str, float]) -> Iterator[None]:
             ("inspect_bundle", "decode+validate+merge"),
             ("resolve_asset", "identity"),
             ("resolve_components", "identity"),
-            ("derive_installations", "derivation"),
+            ("derive_history", "derivation"),
             ("fast_insert", "observation insert"),
         ):
             stack.enter_context(mock.patch.object(parsing, name, _timed(phases, phase, getattr(parsing, name))))

@@ -29,7 +29,7 @@ from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
 from registry.services.lots import assign_lot, load_lot_rules
-from timeline.services.derivation import derive_installations
+from timeline.services.derivation import derive_history
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,8 @@ def _fail(bundle: LogBundle, code: str, message: str) -> None:
         bundle.parsed_at = timezone.now()
         bundle.counts = {}
         bundle.save(update_fields=["status", "error_code", "error_message", "parser_version", "parsed_at", "counts"])
-        if touched:
-            derive_installations(touched)
+        if touched or bundle.asset_id:
+            derive_history(touched, asset_ids=[bundle.asset_id] if bundle.asset_id else [])
 
 
 # --- recording one inventory -------------------------------------------------------------
@@ -151,6 +151,7 @@ class _Recorded:
 
 def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
     previous: set[int] = set()
+    previous_asset = bundle.asset_id if bundle.asset_id else None
     if bundle.parser_version is not None:  # parsed before: replace what that parse recorded
         previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
         bundle.observations.all().delete()
@@ -202,7 +203,7 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
         .values_list("component_id", flat=True)
         .distinct()
     )
-    derive_installations(used | previous | in_asset)
+    derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
 
 
 def _asset_observation(

@@ -1,28 +1,42 @@
-"""Deriving installation intervals from observations (DESIGN.md, Time).
+"""Deriving history: installation intervals and timeline events, from observations and
+manual events (DESIGN.md, Time and Events). This is the one place history is derived.
 
-For a component C, the points of its history are the snapshots (parsed bundles) of every
-asset C was ever observed in, in (collected_at, bundle sha256) order. A run of consecutive
-presence of C in asset A is an installation: installed_at is the first observation of the
-run, last_seen_at the last, and removed_at the first later snapshot of A without C (when that
-snapshot could see C's class) or the first observation of C in another asset, whichever comes
-first. The result depends only on the set of observations, never on the order bundles came in.
+Installations. For a component C, the points of its history are the snapshots (parsed
+bundles) of every asset C was ever observed in, in (collected_at, bundle sha256) order, plus
+the manual events that take C out (RMA sent, retired). A run of consecutive presence of C in
+asset A is an installation: installed_at is the first observation of the run, last_seen_at the
+last, and removed_at the first later snapshot of A without C (when that snapshot could see C's
+class), the first observation of C in another asset, or a manual removal, whichever comes
+first.
 
-Callers pass the components whose observations changed; one passed in without any observation
-left loses its installations. Components registered by hand and never observed are not passed
-in, and keep what they have.
-The timeline issue extends this module with events; it stays the one place history is derived.
+Events. Each derivation unit (one component, or one asset's own history) recomputes all its
+events; each event has a deterministic natural key, and the stored rows are brought to the
+computed set by difference, so deriving twice writes nothing and unchanged events keep their
+ids (keyset cursors stay valid). The result depends only on the set of observations and manual
+events, never on the order in which bundles arrived.
+
+Callers pass the components and assets whose inputs changed. A component passed in without
+any observation left loses its derived history; components registered by hand and never
+observed are not passed in, and keep what they have.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from ingest.choices import BundleStatus
+from django.utils import timezone
+
+from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
+from reanimator.db import fast_insert
 from registry.models import Component, Installation
+from timeline.choices import EVENT_TYPE_ORDER, REMOVING_EVENT_TYPES, EventSource, EventType, SubjectType
+from timeline.models import ManualEvent, TimelineEvent
 
 
 @dataclass(frozen=True, order=True)
@@ -40,57 +54,127 @@ class Run:
     installed_at: datetime
     last_seen_at: datetime
     removed_at: datetime | None = None
+    ended_by: str = ""  # "absent", "moved" or a manual event type
+    ended_ref: str = ""  # the manual event id, when a manual event ended it
+
+
+@dataclass(frozen=True)
+class Sighting:
+    bundle_id: int
+    slot: str
+    firmware: str
+    smart_passed: bool | None
 
 
 @dataclass(frozen=True)
 class DerivationResult:
     components: int
     installations: int
+    events_written: int = 0
 
 
-def derive_installations(component_ids: Iterable[int]) -> DerivationResult:
-    """Recompute installations and first_seen_at of these components. Call inside a
-    transaction: the components are locked (in id order, so concurrent derivations of
-    overlapping sets cannot deadlock on them) and their installations replaced."""
-    ids = sorted(set(component_ids))
+@dataclass
+class EventSet:
+    """The events one derivation unit should have, by natural key."""
+
+    origin: str
+    events: dict[str, TimelineEvent] = field(default_factory=dict)
+
+    def add(
+        self,
+        event_type: str,
+        subject_type: str,
+        subject_id: int,
+        timestamp: datetime,
+        *,
+        source: str,
+        source_ref: str = "",
+        discriminator: str = "",
+        **payload: Any,
+    ) -> None:
+        raw = f"{self.origin}|{event_type}|{subject_type}:{subject_id}|{timestamp.isoformat()}|{discriminator}"
+        key = hashlib.sha256(raw.encode()).hexdigest()
+        self.events[key] = TimelineEvent(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            timestamp=timestamp,
+            event_type=event_type,
+            type_order=EVENT_TYPE_ORDER[event_type],
+            payload=payload,
+            source=source,
+            source_ref=source_ref[:64],
+            natural_key=key,
+            origin=self.origin,
+        )
+
+
+def derive_history(component_ids: Iterable[int] = (), asset_ids: Iterable[int] = ()) -> DerivationResult:
+    """Recompute the installations and events of these components and the own events of
+    these assets. Call inside a transaction: the components are locked in id order, so
+    concurrent derivations of overlapping sets cannot deadlock on them."""
+    component_result = _derive_components(sorted(set(component_ids)))
+    asset_events = [_asset_events(asset_id) for asset_id in sorted(set(asset_ids))]
+    written = _write_events(asset_events)
+    return DerivationResult(
+        component_result.components, component_result.installations, component_result.events_written + written
+    )
+
+
+# --- components ---------------------------------------------------------------------------
+
+
+def _derive_components(ids: list[int]) -> DerivationResult:
     if not ids:
         return DerivationResult(0, 0)
-    list(Component.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-
-    sightings: dict[int, dict[int, str]] = defaultdict(dict)  # component -> {bundle id: slot}
-    classes: dict[int, str] = {}
-    for component_id, bundle_id, slot, component_class in Observation.objects.filter(component_id__in=ids).values_list(
-        "component_id", "bundle_id", "slot", "component_class"
+    components = {
+        pk: (component_class, serial, model)
+        for pk, component_class, serial, model in Component.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "component_class", "serial", "model")
+    }
+    sightings: dict[int, dict[int, Sighting]] = defaultdict(dict)
+    for component_id, bundle_id, slot, firmware, health in (
+        Observation.objects.filter(component_id__in=ids)
+        .order_by()
+        .values_list("component_id", "bundle_id", "slot", "firmware", "health")
     ):
-        sightings[component_id][bundle_id] = slot
-        classes[component_id] = component_class
-    observed = [component_id for component_id in ids if sightings[component_id]]
-    # A component passed in without any observation left (its only bundle was re-parsed to a
-    # failure, or no longer sees it) has no derived history: its installations go.
-    forgotten = [component_id for component_id in ids if not sightings[component_id]]
+        smart = (health or {}).get("smart_passed")
+        sightings[component_id][bundle_id] = Sighting(
+            bundle_id, slot, firmware, smart if isinstance(smart, bool) else None
+        )
+    removals: dict[int, list[ManualEvent]] = defaultdict(list)
+    manual: dict[int, list[ManualEvent]] = defaultdict(list)
+    for event in ManualEvent.objects.filter(component_id__in=ids).order_by("timestamp", "id"):
+        manual[event.component_id].append(event)  # type: ignore[index]
+        if event.event_type in REMOVING_EVENT_TYPES:
+            removals[event.component_id].append(event)  # type: ignore[index]
+
+    observed = [pk for pk in ids if sightings[pk]]
+    forgotten = [pk for pk in ids if not sightings[pk]]
     if forgotten:
         Installation.objects.filter(component_id__in=forgotten).delete()
         Component.objects.filter(pk__in=forgotten).update(first_seen_at=None)
-    if not observed:
-        return DerivationResult(len(forgotten), 0)
 
-    snapshots = _snapshots_of_assets({bundle_id for component_id in observed for bundle_id in sightings[component_id]})
+    snapshots = _snapshots_of_assets({bundle_id for pk in observed for bundle_id in sightings[pk]})
     by_asset: dict[int, list[tuple[Snapshot, frozenset[str]]]] = defaultdict(list)
     for snapshot, coverage in snapshots.values():
         by_asset[snapshot.asset_id].append((snapshot, coverage))
 
     new_rows: list[Installation] = []
     first_seen: dict[int, datetime] = {}
+    event_sets = []
     for component_id in observed:
         seen_in = sightings[component_id]
-        assets = {snapshots[bundle_id][0].asset_id for bundle_id in seen_in if bundle_id in snapshots}
+        component_class = components.get(component_id, ("", "", ""))[0]
+        assets = {snapshots[b][0].asset_id for b in seen_in if b in snapshots}
         points = sorted(
             (snapshot, snapshot.bundle_id in seen_in)
             for asset_id in assets
             for snapshot, coverage in by_asset[asset_id]
-            if snapshot.bundle_id in seen_in or classes[component_id] in coverage
+            if snapshot.bundle_id in seen_in or component_class in coverage
         )
-        runs = _runs(points, seen_in)
+        runs = _runs(points, seen_in, removals[component_id])
         if runs:
             first_seen[component_id] = runs[0].installed_at
         new_rows.extend(
@@ -104,10 +188,19 @@ def derive_installations(component_ids: Iterable[int]) -> DerivationResult:
             )
             for run in runs
         )
+        ordered = [(snapshot, seen_in[snapshot.bundle_id]) for snapshot, present in points if present]
+        event_sets.append(
+            _component_events(
+                component_id, components.get(component_id, ("", "", "")), runs, ordered, manual[component_id]
+            )
+        )
+    for component_id in forgotten:
+        event_sets.append(EventSet(origin=f"component:{component_id}"))
 
     _write_installations(observed, new_rows)
     _update_first_seen(first_seen)
-    return DerivationResult(components=len(observed), installations=len(new_rows))
+    written = _write_events(event_sets)
+    return DerivationResult(components=len(observed), installations=len(new_rows), events_written=written)
 
 
 def _snapshots_of_assets(bundle_ids: set[int]) -> dict[int, tuple[Snapshot, frozenset[str]]]:
@@ -125,24 +218,270 @@ def _snapshots_of_assets(bundle_ids: set[int]) -> dict[int, tuple[Snapshot, froz
     }
 
 
-def _runs(points: list[tuple[Snapshot, bool]], seen_in: dict[int, str]) -> list[Run]:
+def _runs(points: list[tuple[Snapshot, bool]], seen_in: dict[int, Sighting], removals: list[ManualEvent]) -> list[Run]:
     runs: list[Run] = []
     current: Run | None = None
+    pending = list(removals)
     for snapshot, present in points:
+        # A manual removal between the last sighting and this snapshot ends the run first.
+        while pending and pending[0].timestamp < snapshot.collected_at:
+            current = _end_by_manual(current, pending.pop(0))
         if present:
-            slot = seen_in[snapshot.bundle_id]
+            slot = seen_in[snapshot.bundle_id].slot
             if current is not None and current.asset_id == snapshot.asset_id:
                 current.last_seen_at = snapshot.collected_at
                 current.slot = slot or current.slot
                 continue
             if current is not None:
-                current.removed_at = snapshot.collected_at  # it turned up in another asset
+                current.removed_at, current.ended_by = snapshot.collected_at, "moved"
             current = Run(snapshot.asset_id, slot, snapshot.collected_at, snapshot.collected_at)
             runs.append(current)
         elif current is not None and current.asset_id == snapshot.asset_id:
-            current.removed_at = snapshot.collected_at  # its asset was seen without it
+            current.removed_at, current.ended_by = snapshot.collected_at, "absent"
             current = None
+    for event in pending:
+        current = _end_by_manual(current, event)
     return runs
+
+
+def _end_by_manual(current: Run | None, event: ManualEvent) -> Run | None:
+    """The run still open after this manual removal: none, when it ended the open run."""
+    if current is None or event.timestamp < current.last_seen_at:
+        return current  # nothing open, or recorded before the part was last seen: no effect
+    current.removed_at, current.ended_by, current.ended_ref = event.timestamp, event.event_type, str(event.pk)
+    return None
+
+
+def _component_events(
+    component_id: int,
+    identity: tuple[str, str, str],
+    runs: list[Run],
+    sightings: list[tuple[Snapshot, Sighting]],
+    manual: list[ManualEvent],
+) -> EventSet:
+    component_class, serial, model = identity
+    part = {"component_id": component_id, "component_class": component_class, "serial": serial, "model": model}
+    events = EventSet(origin=f"component:{component_id}")
+    bundle = EventSource.BUNDLE
+    if runs:
+        first = runs[0]
+        events.add(
+            EventType.FIRST_SEEN,
+            SubjectType.COMPONENT,
+            component_id,
+            first.installed_at,
+            source=bundle,
+            asset_id=first.asset_id,
+            slot=first.slot,
+        )
+    previous: Run | None = None
+    for run in runs:
+        moved_in = previous is not None and previous.ended_by == "moved" and previous.removed_at == run.installed_at
+        if moved_in and previous is not None:
+            events.add(
+                EventType.MOVED,
+                SubjectType.COMPONENT,
+                component_id,
+                run.installed_at,
+                source=bundle,
+                from_asset_id=previous.asset_id,
+                to_asset_id=run.asset_id,
+                slot=run.slot,
+                last_seen_at=previous.last_seen_at.isoformat(),
+            )
+            events.add(
+                EventType.REMOVED,
+                SubjectType.ASSET,
+                previous.asset_id,
+                run.installed_at,
+                source=bundle,
+                discriminator=str(component_id),
+                moved_to_asset_id=run.asset_id,
+                last_seen_at=previous.last_seen_at.isoformat(),
+                slot=previous.slot,
+                **part,
+            )
+            events.add(
+                EventType.INSTALLED,
+                SubjectType.ASSET,
+                run.asset_id,
+                run.installed_at,
+                source=bundle,
+                discriminator=str(component_id),
+                moved_from_asset_id=previous.asset_id,
+                slot=run.slot,
+                **part,
+            )
+        else:
+            events.add(
+                EventType.INSTALLED,
+                SubjectType.COMPONENT,
+                component_id,
+                run.installed_at,
+                source=bundle,
+                asset_id=run.asset_id,
+                slot=run.slot,
+            )
+            events.add(
+                EventType.INSTALLED,
+                SubjectType.ASSET,
+                run.asset_id,
+                run.installed_at,
+                source=bundle,
+                discriminator=str(component_id),
+                slot=run.slot,
+                **part,
+            )
+        if run.removed_at is not None and run.ended_by != "moved":
+            source = EventSource.USER if run.ended_ref else bundle
+            why = {"reason": run.ended_by, "last_seen_at": run.last_seen_at.isoformat(), "slot": run.slot}
+            events.add(
+                EventType.REMOVED,
+                SubjectType.COMPONENT,
+                component_id,
+                run.removed_at,
+                source=source,
+                source_ref=run.ended_ref,
+                asset_id=run.asset_id,
+                **why,
+            )
+            events.add(
+                EventType.REMOVED,
+                SubjectType.ASSET,
+                run.asset_id,
+                run.removed_at,
+                source=source,
+                source_ref=run.ended_ref,
+                discriminator=str(component_id),
+                **why,
+                **part,
+            )
+        previous = run
+
+    last_firmware, last_smart = "", None
+    for snapshot, sighting in sightings:
+        if sighting.firmware and last_firmware and sighting.firmware != last_firmware:
+            events.add(
+                EventType.FIRMWARE_CHANGED,
+                SubjectType.COMPONENT,
+                component_id,
+                snapshot.collected_at,
+                source=bundle,
+                source_ref=snapshot.sha256,
+                discriminator=sighting.firmware,
+                from_version=last_firmware,
+                to_version=sighting.firmware,
+                asset_id=snapshot.asset_id,
+            )
+        last_firmware = sighting.firmware or last_firmware
+        if sighting.smart_passed is False and last_smart is not False:
+            events.add(
+                EventType.FAILED,
+                SubjectType.COMPONENT,
+                component_id,
+                snapshot.collected_at,
+                source=bundle,
+                source_ref=snapshot.sha256,
+                verdict="SMART overall-health failed",
+                asset_id=snapshot.asset_id,
+            )
+        if sighting.smart_passed is not None:
+            last_smart = sighting.smart_passed
+    for event in manual:
+        _add_manual(events, SubjectType.COMPONENT, component_id, event)
+    return events
+
+
+# --- assets -------------------------------------------------------------------------------
+
+
+def _asset_events(asset_id: int) -> EventSet:
+    """An asset's own events: its log collections, asset-level firmware, manual events. The
+    parts moving in and out are written by the components' units."""
+    events = EventSet(origin=f"asset:{asset_id}")
+    rows = (
+        Observation.objects.filter(asset_id=asset_id, kind=ObservationKind.ASSET, bundle__status=BundleStatus.PARSED)
+        .order_by("collected_at", "bundle__sha256")
+        .values_list("bundle_id", "bundle__sha256", "collected_at", "specs", "bundle__hostname")
+    )
+    last: dict[str, str] = {}
+    for bundle_id, sha256, collected_at, specs, hostname in rows:
+        events.add(
+            EventType.LOG_COLLECTED,
+            SubjectType.ASSET,
+            asset_id,
+            collected_at,
+            source=EventSource.BUNDLE,
+            source_ref=sha256,
+            discriminator=sha256,
+            bundle_id=bundle_id,
+            hostname=hostname,
+        )
+        for name, version in sorted(((specs or {}).get("firmware") or {}).items()):
+            if version and last.get(name) and last[name] != version:
+                events.add(
+                    EventType.FIRMWARE_CHANGED,
+                    SubjectType.ASSET,
+                    asset_id,
+                    collected_at,
+                    source=EventSource.BUNDLE,
+                    source_ref=sha256,
+                    discriminator=f"{name}={version}",
+                    firmware=name,
+                    from_version=last[name],
+                    to_version=version,
+                )
+            if version:
+                last[name] = version
+    for event in ManualEvent.objects.filter(asset_id=asset_id).order_by("timestamp", "id"):
+        _add_manual(events, SubjectType.ASSET, asset_id, event)
+    return events
+
+
+def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: ManualEvent) -> None:
+    payload: dict[str, Any] = {"manual_event_id": event.pk, "note": event.note, "reference": event.reference}
+    if event.location_id:
+        payload["location_id"] = event.location_id
+    events.add(
+        event.event_type,
+        subject_type,
+        subject_id,
+        event.timestamp,
+        source=EventSource.USER,
+        source_ref=str(event.recorded_by_id or ""),
+        discriminator=f"manual:{event.pk}",
+        **payload,
+    )
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _write_events(event_sets: list[EventSet]) -> int:
+    """Bring the stored events of these units to the computed sets, writing the difference."""
+    if not event_sets:
+        return 0
+    wanted = {key: event for event_set in event_sets for key, event in event_set.events.items()}
+    existing = {
+        key: (pk, payload)
+        for pk, key, payload in TimelineEvent.objects.filter(origin__in=[s.origin for s in event_sets])
+        .order_by()
+        .values_list("pk", "natural_key", "payload")
+    }
+    stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
+    if stale:
+        TimelineEvent.objects.filter(pk__in=stale).delete()
+    changed = 0
+    for key, event in wanted.items():
+        if key in existing and existing[key][1] != event.payload:
+            TimelineEvent.objects.filter(pk=existing[key][0]).update(payload=event.payload)
+            changed += 1
+    now = timezone.now()
+    new = [event for key, event in wanted.items() if key not in existing]
+    for event in new:
+        event.created_at = now
+    fast_insert(TimelineEvent, new)
+    return len(stale) + changed + len(new)
 
 
 def _write_installations(component_ids: list[int], desired: list[Installation]) -> None:
