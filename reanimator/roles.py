@@ -18,12 +18,13 @@ OPERATORS, ENGINEERS, INTEGRATORS = "operators", "engineers", "integrators"
 
 # (app_label, codename prefix or full codename). A bare app label means every permission of it.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str | None]]] = {
-    OPERATORS: [("registry", None), ("ingest", None)],
-    ENGINEERS: [("registry", "view_"), ("ingest", "view_")],
+    OPERATORS: [("registry", None), ("ingest", None), ("timeline", None)],
+    ENGINEERS: [("registry", "view_"), ("ingest", "view_"), ("timeline", "view_")],
     INTEGRATORS: [
         ("registry", "view_"),
         ("ingest", "view_"),
         ("ingest", "add_logbundle"),
+        ("timeline", "view_"),
         ("registry", "add_asset"),
         ("registry", "change_asset"),
         ("registry", "add_component"),

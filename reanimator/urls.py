@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/ingest/", include("ingest.api.urls")),
+    path("api/", include("timeline.api.urls")),
     path("api/", include("registry.api.urls")),
 ]
 

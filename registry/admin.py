@@ -27,6 +27,9 @@ from registry.services.identity import apply_asset_identity, apply_component_ide
 from registry.services.lifecycle import LifecycleTransitionError, can_transition, change_asset_status
 from registry.services.lots import reapply_lot_rules
 from registry.services.records import component_conflict, identity_conflicts, save_asset, save_component
+from timeline.admin import ManualEventInline, rederive_selected_assets, save_manual_event_formset
+from timeline.models import ManualEvent
+from timeline.services.rederive import rederive_components
 
 
 class ReadOnlyInstallationInline(admin.TabularInline):
@@ -161,13 +164,22 @@ class AssetAdmin(admin.ModelAdmin):
     autocomplete_fields = ["project", "location"]
     readonly_fields = ["vendor_serial", "created_at", "updated_at"]
     show_full_result_count = False
-    inlines = [InstallationOnAssetInline]
-    actions = [_status_action(status) for status in AssetStatus.values]
+    inlines = [InstallationOnAssetInline, ManualEventInline]
+    actions = [
+        *(_status_action(status) for status in AssetStatus.values),
+        admin.action(description="Rederive history (installations and events)")(rederive_selected_assets),
+    ]
     fieldsets = [
         ("Identity", {"fields": ["vendor", "model", "vendor_serial_raw", "vendor_serial", "system_uuid", "asset_tag"]}),
         ("Placement", {"fields": ["hostname", "project", "location", "status"]}),
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is ManualEvent:
+            save_manual_event_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def save_model(self, request: HttpRequest, obj: Asset, form: forms.ModelForm, change: bool) -> None:
         target = form.cleaned_data.get("status")
@@ -208,8 +220,8 @@ class ComponentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["lot"]
     readonly_fields = ["vendor", "serial", "first_seen_at", "created_at", "updated_at"]
     show_full_result_count = False
-    inlines = [InstallationOnComponentInline]
-    actions = ["reapply_lots"]
+    inlines = [InstallationOnComponentInline, ManualEventInline]
+    actions = ["reapply_lots", "rederive"]
     fields = [
         "component_class",
         "vendor_raw",
@@ -226,6 +238,18 @@ class ComponentAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Component, form: forms.ModelForm, change: bool) -> None:
         save_component(obj)
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is ManualEvent:
+            save_manual_event_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Rederive history (installations and events)")
+    def rederive(self, request: HttpRequest, queryset: QuerySet[Component]) -> None:
+        results = list(rederive_components(list(queryset.values_list("pk", flat=True))))
+        written = sum(r.events_written for r in results)
+        self.message_user(request, f"Rederived {len(queryset)} component(s): {written} event row(s) changed.")
 
     @admin.action(description="Re-apply LOT rules to the selected components")
     def reapply_lots(self, request: HttpRequest, queryset: QuerySet[Component]) -> None:

@@ -125,6 +125,8 @@ def test_asset_added_in_admin_is_normalised(operator_web: Client) -> None:
             "notes": "",
             "installations-TOTAL_FORMS": "0",
             "installations-INITIAL_FORMS": "0",
+            "manual_events-TOTAL_FORMS": "0",
+            "manual_events-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
@@ -141,6 +143,8 @@ def test_admin_refuses_placeholder_only_identity(operator_web: Client) -> None:
             "status": AssetStatus.INTAKE,
             "installations-TOTAL_FORMS": "0",
             "installations-INITIAL_FORMS": "0",
+            "manual_events-TOTAL_FORMS": "0",
+            "manual_events-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
@@ -157,6 +161,8 @@ def test_admin_refuses_status_change_outside_transitions(operator_web: Client) -
             "status": AssetStatus.DEPLOYED,
             "installations-TOTAL_FORMS": "0",
             "installations-INITIAL_FORMS": "0",
+            "manual_events-TOTAL_FORMS": "0",
+            "manual_events-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200

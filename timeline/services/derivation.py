@@ -260,7 +260,12 @@ def _component_events(
     manual: list[ManualEvent],
 ) -> EventSet:
     component_class, serial, model = identity
-    part = {"component_id": component_id, "component_class": component_class, "serial": serial, "model": model}
+    part: dict[str, Any] = {
+        "component_id": component_id,
+        "component_class": component_class,
+        "serial": serial,
+        "model": model,
+    }
     events = EventSet(origin=f"component:{component_id}")
     bundle = EventSource.BUNDLE
     if runs:
@@ -334,7 +339,11 @@ def _component_events(
             )
         if run.removed_at is not None and run.ended_by != "moved":
             source = EventSource.USER if run.ended_ref else bundle
-            why = {"reason": run.ended_by, "last_seen_at": run.last_seen_at.isoformat(), "slot": run.slot}
+            why: dict[str, Any] = {
+                "reason": run.ended_by,
+                "last_seen_at": run.last_seen_at.isoformat(),
+                "slot": run.slot,
+            }
             events.add(
                 EventType.REMOVED,
                 SubjectType.COMPONENT,
