@@ -21,7 +21,7 @@ T1 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def operator_web(operator) -> Client:  # type: ignore[no-untyped-def]
+def operator_web(operator) -> Client:
     client = Client()
     client.force_login(operator)
     return client
@@ -75,7 +75,7 @@ def test_retired_on_the_asset_page_changes_its_status(operator_web: Client) -> N
     assert TimelineEvent.objects.filter(event_type="RETIRED", subject_type="asset", subject_id=asset.pk).exists()
 
 
-def test_location_change_moves_the_asset(operator) -> None:  # type: ignore[no-untyped-def]
+def test_location_change_moves_the_asset(operator) -> None:
     from timeline.services.manual import record_manual_event
 
     asset = AssetFactory()

@@ -23,7 +23,7 @@ Ingest = Callable[..., LogBundle]
 T1, T2, T3, T4 = (datetime(2026, 3, day, 10, 0, tzinfo=UTC) for day in (1, 2, 3, 4))
 
 
-def ssd(serial: str, firmware: str = "FW1", **extra) -> dict:  # type: ignore[no-untyped-def]
+def ssd(serial: str, firmware: str = "FW1", **extra) -> dict:
     return part("SSD", serial, slot=f"Bay {serial[-1]}", firmware=firmware, **extra)
 
 
@@ -125,7 +125,7 @@ def test_smart_failure_is_a_failed_event_once(ingest: Ingest) -> None:
     assert brief("FAILED") == {("FAILED", "component", "SSD-1", T2)}
 
 
-def test_manual_rma_removes_until_observed_again(ingest: Ingest, operator) -> None:  # type: ignore[no-untyped-def]
+def test_manual_rma_removes_until_observed_again(ingest: Ingest, operator) -> None:
     ingest(inventory("SRV-A", T1, [ssd("SSD-1"), ssd("SSD-2")]))
     component = Component.objects.get(serial="SSD-2")
     record_manual_event(

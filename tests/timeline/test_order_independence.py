@@ -44,7 +44,7 @@ def clear() -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=st.lists(snapshot, min_size=1, max_size=6, unique_by=lambda s: (s[0], s[1])), data=st.data())
-def test_any_arrival_order_gives_the_same_history_as_rederive(ingest, history, data) -> None:  # type: ignore[no-untyped-def]
+def test_any_arrival_order_gives_the_same_history_as_rederive(ingest, history, data) -> None:
     raws = [bundle(*snap) for snap in history]
     try:
         for raw in raws:
