@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import decode_text
 
 NAME = "dmidecode"
 
@@ -75,7 +76,7 @@ def sniff(path: str, data: bytes) -> bool:
 
 
 def parse(path: str, data: bytes) -> ParseResult:
-    text, warnings = _decode(data)
+    text, warnings = decode_text(data)
     if not text.strip():
         raise ParserError("empty_output", f"{path}: dmidecode output is empty")
     records = parse_records(text)
@@ -92,13 +93,6 @@ def parse(path: str, data: bytes) -> ParseResult:
     result.components.extend(_dimms(records, result.warnings))
     result.components.extend(_psus(records, result.warnings))
     return result
-
-
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), ["output is not valid UTF-8; undecodable bytes replaced"]
 
 
 def parse_records(text: str) -> list[DmiRecord]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import decode_text
 
 NAME = "ipmitool_fru"
 
@@ -69,7 +70,7 @@ def sniff(path: str, data: bytes) -> bool:
 
 
 def parse(path: str, data: bytes) -> ParseResult:
-    text, warnings = _decode(data)
+    text, warnings = decode_text(data)
     if not text.strip():
         raise ParserError("empty_output", f"{path}: ipmitool fru output is empty")
     blocks = parse_blocks(text)
@@ -84,13 +85,6 @@ def parse(path: str, data: bytes) -> ParseResult:
     result.asset = _asset(system, present)
     result.components.extend(_components(present, system))
     return result
-
-
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), ["output is not valid UTF-8; undecodable bytes replaced"]
 
 
 def parse_blocks(text: str) -> list[FruBlock]:

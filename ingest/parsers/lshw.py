@@ -18,6 +18,7 @@ from typing import Any
 
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError, ParseResult
 from ingest.parsers.lspci import is_chipset_function, is_discrete_gpu
+from ingest.parsers.values import decode_text
 
 NAME = "lshw"
 
@@ -53,7 +54,7 @@ def sniff(path: str, data: bytes) -> bool:
 
 
 def parse(path: str, data: bytes) -> ParseResult:
-    text, warnings = _decode(data)
+    text, warnings = decode_text(data)
     if not text.strip():
         raise ParserError("empty_output", f"{path}: lshw output is empty")
     root = _root_node(path, _load_json(path, text))
@@ -68,13 +69,6 @@ def parse(path: str, data: bytes) -> ParseResult:
     if walker.empty_banks:
         result.warnings.append(f"{walker.empty_banks} memory bank(s) empty")
     return result
-
-
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), ["output is not valid UTF-8; undecodable bytes replaced"]
 
 
 def _load_json(path: str, text: str) -> Any:

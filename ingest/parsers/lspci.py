@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import decode_text
 
 NAME = "lspci"
 
@@ -51,7 +52,7 @@ def sniff(path: str, data: bytes) -> bool:
 
 
 def parse(path: str, data: bytes) -> ParseResult:
-    text, warnings = _decode(data)
+    text, warnings = decode_text(data)
     if not text.strip():
         raise ParserError("empty_output", f"{path}: lspci output is empty")
     devices = parse_devices(text)
@@ -63,13 +64,6 @@ def parse(path: str, data: bytes) -> ParseResult:
         if record is not None:
             result.components.append(record)
     return result
-
-
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), ["output is not valid UTF-8; undecodable bytes replaced"]
 
 
 def parse_devices(text: str) -> list[dict[str, str]]:

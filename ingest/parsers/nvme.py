@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import as_dict, as_int, as_list, as_raw, as_text
 
 NAME = "nvme"
 
@@ -64,9 +65,9 @@ def _parse_list(path: str, doc: dict[str, Any]) -> ParseResult:
     result = ParseResult(parser=NAME, members=[path])
     by_serial: dict[str, ComponentRecord] = {}
     for device in devices:
-        entry = _dict(device)
-        subsystems = _list(entry.get("Subsystems"))
-        drives = [d for s in subsystems for d in _subsystem_drives(_dict(s))] if subsystems else [_flat_drive(entry)]
+        entry = as_dict(device)
+        subsystems = as_list(entry.get("Subsystems"))
+        drives = [d for s in subsystems for d in _subsystem_drives(as_dict(s))] if subsystems else [_flat_drive(entry)]
         for drive in drives:
             _add_drive(result, by_serial, drive)
     if not result.components and not result.warnings:
@@ -79,13 +80,13 @@ def _flat_drive(entry: dict[str, Any]) -> ComponentRecord:
     drive = ComponentRecord(
         component_class="NVME",
         source=NAME,
-        slot=_str(entry.get("DevicePath")),
-        model=_str(entry.get("ModelNumber")),
-        serial=_raw(entry.get("SerialNumber")),
-        firmware=_str(entry.get("Firmware")),
+        slot=as_text(entry.get("DevicePath")),
+        model=as_text(entry.get("ModelNumber")),
+        serial=as_raw(entry.get("SerialNumber")),
+        firmware=as_text(entry.get("Firmware")),
         specs={"interface": "NVMe"},
     )
-    size = _int(entry.get("PhysicalSize"))
+    size = as_int(entry.get("PhysicalSize"))
     if size:
         drive.specs["capacity_bytes"] = size
     return drive
@@ -93,12 +94,12 @@ def _flat_drive(entry: dict[str, Any]) -> ComponentRecord:
 
 def _subsystem_drives(subsystem: dict[str, Any]) -> list[ComponentRecord]:
     """nvme-cli 2.x verbose: controllers of one subsystem; namespaces may sit on either level."""
-    shared = _namespace_bytes(_list(subsystem.get("Namespaces")))
+    shared = _namespace_bytes(as_list(subsystem.get("Namespaces")))
     drives: list[ComponentRecord] = []
     serials: set[str] = set()
-    for raw_controller in _list(subsystem.get("Controllers")):
-        controller = _dict(raw_controller)
-        serial = _raw(controller.get("SerialNumber"))
+    for raw_controller in as_list(subsystem.get("Controllers")):
+        controller = as_dict(raw_controller)
+        serial = as_raw(controller.get("SerialNumber"))
         if serial.strip() and serial.strip() in serials:
             continue  # second port of a dual-port drive: same part, same namespaces
         serials.add(serial.strip())
@@ -106,15 +107,15 @@ def _subsystem_drives(subsystem: dict[str, Any]) -> list[ComponentRecord]:
             component_class="NVME",
             source=NAME,
             slot=_controller_slot(controller),
-            model=_str(controller.get("ModelNumber")),
+            model=as_text(controller.get("ModelNumber")),
             serial=serial,
-            firmware=_str(controller.get("Firmware")),
+            firmware=as_text(controller.get("Firmware")),
             specs={"interface": "NVMe"},
         )
-        size = shared + _namespace_bytes(_list(controller.get("Namespaces")))
+        size = shared + _namespace_bytes(as_list(controller.get("Namespaces")))
         if size:
             drive.specs["capacity_bytes"] = size
-        address = _str(controller.get("Address"))
+        address = as_text(controller.get("Address"))
         if address:
             drive.specs["pci_address"] = address
         drives.append(drive)
@@ -122,12 +123,12 @@ def _subsystem_drives(subsystem: dict[str, Any]) -> list[ComponentRecord]:
 
 
 def _controller_slot(controller: dict[str, Any]) -> str:
-    name = _str(controller.get("Controller"))
+    name = as_text(controller.get("Controller"))
     return f"/dev/{name}" if name and not name.startswith("/") else name
 
 
 def _namespace_bytes(namespaces: list[Any]) -> int:
-    return sum(_int(_dict(ns).get("PhysicalSize")) or 0 for ns in namespaces)
+    return sum(as_int(as_dict(ns).get("PhysicalSize")) or 0 for ns in namespaces)
 
 
 def _add_drive(result: ParseResult, by_serial: dict[str, ComponentRecord], drive: ComponentRecord) -> None:
@@ -163,50 +164,19 @@ def _parse_smart_log(path: str, doc: dict[str, Any]) -> ParseResult:
 def smart_log_health(doc: dict[str, Any]) -> dict[str, Any]:
     """Health figures of one smart-log document, in the ComponentRecord.health vocabulary."""
     health: dict[str, Any] = {}
-    kelvin = _int(doc.get("temperature"))
+    kelvin = as_int(doc.get("temperature"))
     if kelvin:  # smart-log reports the composite temperature in Kelvin
         health["temperature_c"] = kelvin - _KELVIN_OFFSET
-    used = _int(doc.get("percent_used"))
+    used = as_int(doc.get("percent_used"))
     if used is None:
-        used = _int(doc.get("percentage_used"))
+        used = as_int(doc.get("percentage_used"))
     if used is not None:
         health["percentage_used"] = used
     for key in ("power_on_hours", "media_errors"):
-        value = _int(doc.get(key))
+        value = as_int(doc.get(key))
         if value is not None:
             health[key] = value
-    warning = _int(doc.get("critical_warning"))
+    warning = as_int(doc.get("critical_warning"))
     if warning is not None:
         health["smart_passed"] = warning == 0
     return health
-
-
-# --- JSON value helpers ----------------------------------------------------------------------
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _raw(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())  # some nvme-cli builds print 64-bit counters as strings
-    return None

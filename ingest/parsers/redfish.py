@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import as_dict, as_int, as_list, as_raw, as_text
 from registry.normalisation import normalise_serial
 
 NAME = "redfish"
@@ -192,11 +193,11 @@ class _Tree:
         unique: dict[int, tuple[str, dict[str, Any]]] = {}
         for key, res in found:
             unique.setdefault(id(res), (key, res))  # a resource indexed under two keys counts once
-        return sorted(unique.values(), key=lambda kr: _text(kr[1].get("@odata.id")) or kr[0])
+        return sorted(unique.values(), key=lambda kr: as_text(kr[1].get("@odata.id")) or kr[0])
 
     def systems(self) -> list[tuple[str, dict[str, Any]]]:
         return [
-            (_text(res.get("@odata.id")) or key, res)
+            (as_text(res.get("@odata.id")) or key, res)
             for key, res in self.of_type("ComputerSystem", r"/redfish/v1/systems/[^/]+")
         ]
 
@@ -207,34 +208,34 @@ class _Tree:
 def _asset(tree: _Tree, system: dict[str, Any]) -> AssetRecord:
     asset = AssetRecord(
         source=NAME,
-        vendor=_text(system.get("Manufacturer")),
-        model=_text(system.get("Model")),
-        serial=_raw(system.get("SerialNumber")),
-        uuid=_text(system.get("UUID")),
-        asset_tag=_text(system.get("AssetTag")),
-        hostname=_text(system.get("HostName")),
+        vendor=as_text(system.get("Manufacturer")),
+        model=as_text(system.get("Model")),
+        serial=as_raw(system.get("SerialNumber")),
+        uuid=as_text(system.get("UUID")),
+        asset_tag=as_text(system.get("AssetTag")),
+        hostname=as_text(system.get("HostName")),
     )
-    bios = _text(system.get("BiosVersion"))
+    bios = as_text(system.get("BiosVersion"))
     if bios:
         asset.firmware["BIOS"] = bios
     manager = _manager(tree, system)
-    if manager is not None and _text(manager.get("FirmwareVersion")):
-        asset.firmware["BMC"] = _text(manager["FirmwareVersion"])
+    if manager is not None and as_text(manager.get("FirmwareVersion")):
+        asset.firmware["BMC"] = as_text(manager["FirmwareVersion"])
     return asset
 
 
 def _manager(tree: _Tree, system: dict[str, Any]) -> dict[str, Any] | None:
-    for link in _links(_dict(system.get("Links")).get("ManagedBy")):
+    for link in _links(as_dict(system.get("Links")).get("ManagedBy")):
         manager = tree.get(link)
         if manager is not None:
             return manager
-    system_key = _key(_text(system.get("@odata.id")))
+    system_key = _key(as_text(system.get("@odata.id")))
     managers = tree.of_type("Manager", r"/redfish/v1/managers/[^/]+")
     for _, manager in managers:
-        servers = {_key(link) for link in _links(_dict(manager.get("Links")).get("ManagerForServers"))}
+        servers = {_key(link) for link in _links(as_dict(manager.get("Links")).get("ManagerForServers"))}
         if system_key and system_key in servers:
             return manager
-    bmcs = [m for _, m in managers if _text(m.get("ManagerType")) in ("BMC", "")]
+    bmcs = [m for _, m in managers if as_text(m.get("ManagerType")) in ("BMC", "")]
     return bmcs[0] if len(bmcs) == 1 else None
 
 
@@ -259,7 +260,7 @@ class _Builder:
         for _, res in chassis:
             for key, drive in self.tree.members(res.get("Drives")):
                 self._drive(key, drive)
-            for link in _links(_dict(res.get("Links")).get("Drives")):
+            for link in _links(as_dict(res.get("Links")).get("Drives")):
                 drive_res = self.tree.get(link)
                 if drive_res is not None:
                     self._drive(_key(link), drive_res)
@@ -319,23 +320,26 @@ class _Builder:
         for key, cpu in self.tree.members(system.get("Processors")):
             if _absent(cpu):
                 continue
-            kind = _PROCESSOR_CLASSES.get(_text(cpu.get("ProcessorType")) or "CPU", "OTHER")
-            if not (_text(cpu.get("Model")) or _text(cpu.get("Manufacturer")) or _raw(cpu.get("SerialNumber")).strip()):
+            kind = _PROCESSOR_CLASSES.get(as_text(cpu.get("ProcessorType")) or "CPU", "OTHER")
+            if not (
+                as_text(cpu.get("Model")) or as_text(cpu.get("Manufacturer")) or as_raw(cpu.get("SerialNumber")).strip()
+            ):
                 continue  # an unpopulated socket reported without State
             component = ComponentRecord(
                 component_class=kind,
                 source=NAME,
-                slot=_text(cpu.get("Socket")) or _location(cpu) or _text(cpu.get("Id")),
-                vendor=_text(cpu.get("Manufacturer")),
-                model=_text(cpu.get("Model")),
-                serial=_raw(cpu.get("SerialNumber")),
-                firmware=_text(cpu.get("FirmwareVersion")) or _text(_dict(cpu.get("ProcessorId")).get("MicrocodeInfo")),
+                slot=as_text(cpu.get("Socket")) or _location(cpu) or as_text(cpu.get("Id")),
+                vendor=as_text(cpu.get("Manufacturer")),
+                model=as_text(cpu.get("Model")),
+                serial=as_raw(cpu.get("SerialNumber")),
+                firmware=as_text(cpu.get("FirmwareVersion"))
+                or as_text(as_dict(cpu.get("ProcessorId")).get("MicrocodeInfo")),
                 specs=_specs(
-                    cores=_int(cpu.get("TotalCores")),
-                    threads=_int(cpu.get("TotalThreads")),
-                    speed_mhz=_int(cpu.get("MaxSpeedMHz")),
-                    part_number=_text(cpu.get("PartNumber")),
-                    architecture=_text(cpu.get("ProcessorArchitecture")),
+                    cores=as_int(cpu.get("TotalCores")),
+                    threads=as_int(cpu.get("TotalThreads")),
+                    speed_mhz=as_int(cpu.get("MaxSpeedMHz")),
+                    part_number=as_text(cpu.get("PartNumber")),
+                    architecture=as_text(cpu.get("ProcessorArchitecture")),
                 ),
                 health=_health(cpu),
             )
@@ -345,24 +349,24 @@ class _Builder:
         slots = empty = 0
         for key, dimm in self.tree.members(system.get("Memory")):
             slots += 1
-            capacity = _int(dimm.get("CapacityMiB"))
+            capacity = as_int(dimm.get("CapacityMiB"))
             if _absent(dimm) or not capacity:
                 empty += 1
                 continue
             component = ComponentRecord(
                 component_class="DIMM",
                 source=NAME,
-                slot=_text(dimm.get("DeviceLocator")) or _location(dimm) or _text(dimm.get("Id")),
-                vendor=_text(dimm.get("Manufacturer")),
-                model=_text(dimm.get("PartNumber")),
-                serial=_raw(dimm.get("SerialNumber")),
-                firmware=_text(dimm.get("FirmwareRevision")),
+                slot=as_text(dimm.get("DeviceLocator")) or _location(dimm) or as_text(dimm.get("Id")),
+                vendor=as_text(dimm.get("Manufacturer")),
+                model=as_text(dimm.get("PartNumber")),
+                serial=as_raw(dimm.get("SerialNumber")),
+                firmware=as_text(dimm.get("FirmwareRevision")),
                 specs=_specs(
                     capacity_bytes=capacity * _MIB,
-                    speed_mts=_int(dimm.get("OperatingSpeedMhz")),
-                    memory_type=_text(dimm.get("MemoryDeviceType")),
-                    module_type=_text(dimm.get("BaseModuleType")),
-                    part_number=_text(dimm.get("PartNumber")),
+                    speed_mts=as_int(dimm.get("OperatingSpeedMhz")),
+                    memory_type=as_text(dimm.get("MemoryDeviceType")),
+                    module_type=as_text(dimm.get("BaseModuleType")),
+                    part_number=as_text(dimm.get("PartNumber")),
                 ),
                 health=_health(dimm),
             )
@@ -373,16 +377,16 @@ class _Builder:
     def _storage(self, system: dict[str, Any]) -> None:
         for storage_key, storage in self.tree.members(system.get("Storage")):
             controllers: list[tuple[str, dict[str, Any]]] = []
-            for index, inline in enumerate(_list(storage.get("StorageControllers"))):
+            for index, inline in enumerate(as_list(storage.get("StorageControllers"))):
                 if isinstance(inline, dict):
                     own = inline.get("@odata.id")
                     controllers.append((_key(own) if isinstance(own, str) else f"{storage_key}#{index}", inline))
             controllers.extend(self.tree.members(storage.get("Controllers")))
             drives = [(_key(link), d) for link in _links(storage.get("Drives")) if (d := self.tree.get(link))]
             # Directly attached NVMe drives appear as "controllers" carrying the drive's own serial.
-            drive_serials = {normalise_serial(_raw(d.get("SerialNumber"))) for _, d in drives} - {""}
+            drive_serials = {normalise_serial(as_raw(d.get("SerialNumber"))) for _, d in drives} - {""}
             for key, controller in controllers:
-                if normalise_serial(_raw(controller.get("SerialNumber"))) not in drive_serials:
+                if normalise_serial(as_raw(controller.get("SerialNumber"))) not in drive_serials:
                     self._storage_controller(key, controller, storage)
             for key, drive in drives:
                 self._drive(key, drive)
@@ -392,20 +396,20 @@ class _Builder:
     def _storage_controller(self, key: str, controller: dict[str, Any], storage: dict[str, Any]) -> None:
         if _absent(controller):
             return
-        model = _text(controller.get("Model")) or _text(controller.get("Name")) or _text(storage.get("Name"))
-        firmware = _text(controller.get("FirmwareVersion"))
-        serial = _raw(controller.get("SerialNumber"))
-        if not (_text(controller.get("Model")) or serial.strip() or firmware):
+        model = as_text(controller.get("Model")) or as_text(controller.get("Name")) or as_text(storage.get("Name"))
+        firmware = as_text(controller.get("FirmwareVersion"))
+        serial = as_raw(controller.get("SerialNumber"))
+        if not (as_text(controller.get("Model")) or serial.strip() or firmware):
             return  # a grouping of directly attached drives, not a controller card
         component = ComponentRecord(
             component_class="RAID",
             source=NAME,
-            slot=_location(controller) or _text(controller.get("MemberId")) or _text(storage.get("Id")),
-            vendor=_text(controller.get("Manufacturer")),
+            slot=_location(controller) or as_text(controller.get("MemberId")) or as_text(storage.get("Id")),
+            vendor=as_text(controller.get("Manufacturer")),
             model=model,
             serial=serial,
             firmware=firmware,
-            specs=_specs(part_number=_text(controller.get("PartNumber")) or _text(controller.get("SKU"))),
+            specs=_specs(part_number=as_text(controller.get("PartNumber")) or as_text(controller.get("SKU"))),
             health=_health(controller),
         )
         self._add(key, component, controller)
@@ -413,8 +417,8 @@ class _Builder:
     def _drive(self, key: str, drive: dict[str, Any]) -> None:
         if key in self.by_resource or _absent(drive):
             return
-        protocol = _text(drive.get("Protocol"))
-        media = _text(drive.get("MediaType"))
+        protocol = as_text(drive.get("Protocol"))
+        media = as_text(drive.get("MediaType"))
         rpm = _number(drive.get("RotationSpeedRPM"))
         if protocol.upper() == "NVME":
             kind = "NVME"
@@ -422,22 +426,22 @@ class _Builder:
             kind = media
         else:
             kind = "SSD" if rpm == 0 else "HDD"
-        capacity = _int(drive.get("CapacityBytes"))
+        capacity = as_int(drive.get("CapacityBytes"))
         life_left = _number(drive.get("PredictedMediaLifeLeftPercent"))
         component = ComponentRecord(
             component_class=kind,
             source=NAME,
-            slot=_location(drive) or _text(drive.get("Id")),
-            vendor=_text(drive.get("Manufacturer")),
-            model=_text(drive.get("Model")),
-            serial=_raw(drive.get("SerialNumber")),
-            firmware=_text(drive.get("Revision")) or _text(drive.get("FirmwareVersion")),
+            slot=_location(drive) or as_text(drive.get("Id")),
+            vendor=as_text(drive.get("Manufacturer")),
+            model=as_text(drive.get("Model")),
+            serial=as_raw(drive.get("SerialNumber")),
+            firmware=as_text(drive.get("Revision")) or as_text(drive.get("FirmwareVersion")),
             specs=_specs(
                 capacity_bytes=capacity if capacity else None,
                 interface=protocol,
                 rotation_rpm=int(rpm) if rpm else None,
-                form_factor=_text(drive.get("DriveFormFactor")),
-                part_number=_text(drive.get("PartNumber")),
+                form_factor=as_text(drive.get("DriveFormFactor")),
+                part_number=as_text(drive.get("PartNumber")),
             ),
             health=_health(drive),
         )
@@ -446,23 +450,23 @@ class _Builder:
         self._add(key, component, drive)
 
     def _simple_storage(self, simple: dict[str, Any]) -> None:
-        for index, device in enumerate(_list(simple.get("Devices"))):
+        for index, device in enumerate(as_list(simple.get("Devices"))):
             if not isinstance(device, dict) or _absent(device):
                 continue
-            model = _text(device.get("Model")) or _text(device.get("Name"))
+            model = as_text(device.get("Model")) or as_text(device.get("Name"))
             if not model:
                 continue
-            name = f"{_text(device.get('Name'))} {model}".upper()
+            name = f"{as_text(device.get('Name'))} {model}".upper()
             component = ComponentRecord(
                 component_class="SSD" if "SSD" in name or "SOLID" in name else "HDD",
                 source=NAME,
-                slot=_text(device.get("Name")) or f"{_text(simple.get('Id'))}:{index}",
-                vendor=_text(device.get("Manufacturer")),
+                slot=as_text(device.get("Name")) or f"{as_text(simple.get('Id'))}:{index}",
+                vendor=as_text(device.get("Manufacturer")),
                 model=model,
-                specs=_specs(capacity_bytes=_int(device.get("CapacityBytes")) or None),
+                specs=_specs(capacity_bytes=as_int(device.get("CapacityBytes")) or None),
                 health=_health(device),
             )
-            self._add(f"{_key(_text(simple.get('@odata.id')))}#devices/{index}", component, device)
+            self._add(f"{_key(as_text(simple.get('@odata.id')))}#devices/{index}", component, device)
 
     # -- chassis side --
 
@@ -470,10 +474,10 @@ class _Builder:
         everything = self.tree.of_type("Chassis", r"/redfish/v1/chassis/[^/]+")
         if single_system:
             return everything
-        system_key = _key(_text(system.get("@odata.id")))
-        wanted = {_key(link) for link in _links(_dict(system.get("Links")).get("Chassis"))}
+        system_key = _key(as_text(system.get("@odata.id")))
+        wanted = {_key(link) for link in _links(as_dict(system.get("Links")).get("Chassis"))}
         for key, res in everything:
-            linked = {_key(link) for link in _links(_dict(res.get("Links")).get("ComputerSystems"))}
+            linked = {_key(link) for link in _links(as_dict(res.get("Links")).get("ComputerSystems"))}
             if system_key in linked:
                 wanted.add(key)
         if not wanted:
@@ -483,8 +487,8 @@ class _Builder:
         by_key = dict(everything)
         pending = list(wanted)
         while pending:  # and whatever those chassis contain (drive cages, riser cards)
-            contained = _dict(by_key.get(pending.pop(), {}))
-            for link in _links(_dict(contained.get("Links")).get("Contains")):
+            contained = as_dict(by_key.get(pending.pop(), {}))
+            for link in _links(as_dict(contained.get("Links")).get("Contains")):
                 if _key(link) not in wanted:
                     wanted.add(_key(link))
                     pending.append(_key(link))
@@ -494,25 +498,25 @@ class _Builder:
         if _absent(adapter):
             return
         macs = self._adapter_macs(key, adapter)
-        controllers = [c for c in _list(adapter.get("Controllers")) if isinstance(c, dict)]
+        controllers = [c for c in as_list(adapter.get("Controllers")) if isinstance(c, dict)]
         firmware = next(
-            (_text(c.get("FirmwarePackageVersion")) for c in controllers if c.get("FirmwarePackageVersion")), ""
+            (as_text(c.get("FirmwarePackageVersion")) for c in controllers if c.get("FirmwarePackageVersion")), ""
         )
         slot = (
             _location(adapter)
             or next((_location(c) for c in controllers if _location(c)), "")
-            or _text(adapter.get("Id"))
+            or as_text(adapter.get("Id"))
         )
         component = ComponentRecord(
             component_class="NIC",
             source=NAME,
             slot=slot,
-            vendor=_text(adapter.get("Manufacturer")),
-            model=_text(adapter.get("Model")) or _text(adapter.get("Name")),
-            serial=_raw(adapter.get("SerialNumber")),
+            vendor=as_text(adapter.get("Manufacturer")),
+            model=as_text(adapter.get("Model")) or as_text(adapter.get("Name")),
+            serial=as_raw(adapter.get("SerialNumber")),
             firmware=firmware,
             specs=_specs(
-                part_number=_text(adapter.get("PartNumber")) or _text(adapter.get("SKU")),
+                part_number=as_text(adapter.get("PartNumber")) or as_text(adapter.get("SKU")),
                 mac=macs[0] if macs else None,
                 macs=macs or None,
             ),
@@ -526,10 +530,10 @@ class _Builder:
         found: list[str] = []
         for collection in ("NetworkDeviceFunctions", "Ports", "NetworkPorts"):
             for _, res in self.tree.members(adapter.get(collection)):
-                ethernet = _dict(res.get("Ethernet"))
+                ethernet = as_dict(res.get("Ethernet"))
                 candidates = [ethernet.get("PermanentMACAddress"), ethernet.get("MACAddress")]
-                candidates += _list(res.get("AssociatedNetworkAddresses"))
-                candidates += _list(ethernet.get("AssociatedMACAddresses"))
+                candidates += as_list(res.get("AssociatedNetworkAddresses"))
+                candidates += as_list(ethernet.get("AssociatedMACAddresses"))
                 for value in candidates:
                     mac = _mac(value)
                     if mac and mac not in found:
@@ -540,8 +544,8 @@ class _Builder:
         groups: dict[str, list[tuple[str, dict[str, Any], str]]] = {}
         for key, nic in self.tree.members(system.get("EthernetInterfaces")):
             mac = _mac(nic.get("PermanentMACAddress")) or _mac(nic.get("MACAddress"))
-            label = _text(nic.get("Id")) or _text(nic.get("Name"))
-            names = (_text(nic.get(k)) for k in ("Id", "Name", "Description"))
+            label = as_text(nic.get("Id")) or as_text(nic.get("Name"))
+            names = (as_text(nic.get(k)) for k in ("Id", "Name", "Description"))
             if not mac or any(_VIRTUAL_INTERFACE.search(n) for n in names):
                 continue
             if mac in self.macs:
@@ -558,8 +562,8 @@ class _Builder:
                 component_class="NIC",
                 source=NAME,
                 slot=label,
-                model=_text(first.get("Description")) if len(ports) == 1 else "",
-                specs=_specs(mac=macs[0], macs=macs, speed_mbps=_int(first.get("SpeedMbps"))),
+                model=as_text(first.get("Description")) if len(ports) == 1 else "",
+                specs=_specs(mac=macs[0], macs=macs, speed_mbps=as_int(first.get("SpeedMbps"))),
                 health=_health(first),
             )
             added = self._add(first_key, component, first)
@@ -573,28 +577,28 @@ class _Builder:
             return
         functions = [res for _, res in self.tree.members(device.get("PCIeFunctions"))]
         functions += [
-            r for r in (self.tree.get(link) for link in _links(_dict(device.get("Links")).get("PCIeFunctions"))) if r
+            r for r in (self.tree.get(link) for link in _links(as_dict(device.get("Links")).get("PCIeFunctions"))) if r
         ]
-        kind = _PCIE_DEVICE_TYPES.get(_text(device.get("DeviceType")), "")
+        kind = _PCIE_DEVICE_TYPES.get(as_text(device.get("DeviceType")), "")
         for function in functions:
-            kind = kind or _PCIE_DEVICE_CLASSES.get(_text(function.get("DeviceClass")), "")
-            if self._covered(_key(_text(function.get("@odata.id"))), function):
+            kind = kind or _PCIE_DEVICE_CLASSES.get(as_text(function.get("DeviceClass")), "")
+            if self._covered(_key(as_text(function.get("@odata.id"))), function):
                 return
         if not kind:
             return
-        model = _text(device.get("Model"))
-        serial = _raw(device.get("SerialNumber"))
-        if not (model or serial.strip() or _text(device.get("Manufacturer"))):
+        model = as_text(device.get("Model"))
+        serial = as_raw(device.get("SerialNumber"))
+        if not (model or serial.strip() or as_text(device.get("Manufacturer"))):
             return  # embedded functions (BMC video, chipset SATA) that name no part
         component = ComponentRecord(
             component_class=kind,
             source=NAME,
-            slot=_location(device) or _location(_dict(device.get("Slot"))) or _text(device.get("Id")),
-            vendor=_text(device.get("Manufacturer")),
-            model=model or _text(device.get("Name")),
+            slot=_location(device) or _location(as_dict(device.get("Slot"))) or as_text(device.get("Id")),
+            vendor=as_text(device.get("Manufacturer")),
+            model=model or as_text(device.get("Name")),
             serial=serial,
-            firmware=_text(device.get("FirmwareVersion")),
-            specs=_specs(part_number=_text(device.get("PartNumber")) or _text(device.get("SKU"))),
+            firmware=as_text(device.get("FirmwareVersion")),
+            specs=_specs(part_number=as_text(device.get("PartNumber")) or as_text(device.get("SKU"))),
             health=_health(device),
         )
         self._add(key, component, device)
@@ -602,10 +606,10 @@ class _Builder:
     def _power_supplies(self, chassis: dict[str, Any]) -> None:
         supplies: list[tuple[str, dict[str, Any]]] = []
         power = self.tree.get(chassis.get("Power")) if isinstance(chassis.get("Power"), dict) else None
-        for index, psu in enumerate(_list(_dict(power).get("PowerSupplies"))):
+        for index, psu in enumerate(as_list(as_dict(power).get("PowerSupplies"))):
             if isinstance(psu, dict):
                 own = psu.get("@odata.id")
-                fallback = f"{_key(_text(_dict(power).get('@odata.id')))}#powersupplies/{index}"
+                fallback = f"{_key(as_text(as_dict(power).get('@odata.id')))}#powersupplies/{index}"
                 supplies.append(((own.lower() if isinstance(own, str) else "") or fallback, psu))
         subsystem = (
             self.tree.get(chassis.get("PowerSubsystem")) if isinstance(chassis.get("PowerSubsystem"), dict) else None
@@ -617,30 +621,30 @@ class _Builder:
             if _absent(psu):
                 absent += 1
                 continue
-            if not (_text(psu.get("Model")) or _raw(psu.get("SerialNumber")).strip()):
+            if not (as_text(psu.get("Model")) or as_raw(psu.get("SerialNumber")).strip()):
                 continue
-            bay = _int(_dict(_dict(psu.get("Oem")).get("Hpe")).get("BayNumber"))
+            bay = as_int(as_dict(as_dict(psu.get("Oem")).get("Hpe")).get("BayNumber"))
             component = ComponentRecord(
                 component_class="PSU",
                 source=NAME,
                 slot=_location(psu)
                 or (f"Bay {bay}" if bay else "")
-                or _text(psu.get("Name"))
-                or _text(psu.get("MemberId")),
-                vendor=_text(psu.get("Manufacturer")),
-                model=_text(psu.get("Model")),
-                serial=_raw(psu.get("SerialNumber")),
-                firmware=_text(psu.get("FirmwareVersion")),
+                or as_text(psu.get("Name"))
+                or as_text(psu.get("MemberId")),
+                vendor=as_text(psu.get("Manufacturer")),
+                model=as_text(psu.get("Model")),
+                serial=as_raw(psu.get("SerialNumber")),
+                firmware=as_text(psu.get("FirmwareVersion")),
                 specs=_specs(
-                    capacity_watts=_int(psu.get("PowerCapacityWatts")) or _int(psu.get("CapacityWatts")),
-                    part_number=_text(psu.get("PartNumber")) or _text(psu.get("SparePartNumber")),
-                    supply_type=_text(psu.get("PowerSupplyType")),
+                    capacity_watts=as_int(psu.get("PowerCapacityWatts")) or as_int(psu.get("CapacityWatts")),
+                    part_number=as_text(psu.get("PartNumber")) or as_text(psu.get("SparePartNumber")),
+                    supply_type=as_text(psu.get("PowerSupplyType")),
                 ),
                 health=_health(psu),
             )
             self._add(key, component, psu)
         if absent:
-            self.warnings.append(f"{absent} power supply bays empty in chassis {_text(chassis.get('Id'))}")
+            self.warnings.append(f"{absent} power supply bays empty in chassis {as_text(chassis.get('Id'))}")
 
 
 def _merge(into: ComponentRecord, other: ComponentRecord) -> None:
@@ -659,10 +663,10 @@ def _merge(into: ComponentRecord, other: ComponentRecord) -> None:
 
 def _apply_firmware_inventory(tree: _Tree, builder: _Builder, asset: AssetRecord, system_key: str) -> None:
     service = tree.resources.get(f"{_ROOT}/updateservice")
-    ref = _dict(service).get("FirmwareInventory") or {"@odata.id": f"{_ROOT}/UpdateService/FirmwareInventory"}
+    ref = as_dict(service).get("FirmwareInventory") or {"@odata.id": f"{_ROOT}/UpdateService/FirmwareInventory"}
     for _, entry in tree.members(ref):
-        version = _text(entry.get("Version"))
-        name = _text(entry.get("Name")) or _text(entry.get("Id"))
+        version = as_text(entry.get("Version"))
+        name = as_text(entry.get("Name")) or as_text(entry.get("Id"))
         if not version or not name:
             continue
         related = [_key(link) for link in _links(entry.get("RelatedItem"))]
@@ -672,7 +676,7 @@ def _apply_firmware_inventory(tree: _Tree, builder: _Builder, asset: AssetRecord
         if targets or (related and all(_other_system(k, system_key) for k in related)):
             continue  # claimed by a component, or by a system this result does not describe
         if name in asset.firmware and asset.firmware[name] != version:
-            name = f"{name} ({_text(entry.get('Id'))})"
+            name = f"{name} ({as_text(entry.get('Id'))})"
         asset.firmware.setdefault(name, version)
 
 
@@ -681,33 +685,6 @@ def _other_system(key: str, system_key: str) -> bool:
 
 
 # --- value helpers ---------------------------------------------------------------------------
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _raw(value: Any) -> str:
-    """Serials stay exactly as the BMC sent them ("S456NY0M400233      "); normalisation is later."""
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _number(value: Any) -> float | None:
@@ -724,8 +701,8 @@ def _links(value: Any) -> list[str]:
 
 def _referenced_ids(resource: Any) -> Iterator[str]:
     """Every @odata.id inside a resource's Links blocks (and nested Controllers' Links)."""
-    stack: list[Any] = [_dict(resource).get("Links")]
-    stack.extend(_dict(c).get("Links") for c in _list(_dict(resource).get("Controllers")))
+    stack: list[Any] = [as_dict(resource).get("Links")]
+    stack.extend(as_dict(c).get("Links") for c in as_list(as_dict(resource).get("Controllers")))
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
@@ -741,25 +718,25 @@ def _referenced_ids(resource: Any) -> Iterator[str]:
 
 
 def _absent(resource: dict[str, Any]) -> bool:
-    return _text(_dict(resource.get("Status")).get("State")) == "Absent"
+    return as_text(as_dict(resource.get("Status")).get("State")) == "Absent"
 
 
 def _location(resource: dict[str, Any]) -> str:
     for holder in ("Location", "PhysicalLocation"):
-        part = _dict(_dict(resource.get(holder)).get("PartLocation"))
-        label = _text(part.get("ServiceLabel"))
+        part = as_dict(as_dict(resource.get(holder)).get("PartLocation"))
+        label = as_text(part.get("ServiceLabel"))
         if label:
             return label
     return ""
 
 
 def _health(resource: dict[str, Any]) -> dict[str, Any]:
-    status = _text(_dict(resource.get("Status")).get("Health"))
+    status = as_text(as_dict(resource.get("Status")).get("Health"))
     return {"status": status} if status else {}
 
 
 def _mac(value: Any) -> str:
-    text = _text(value).lower().replace("-", ":")
+    text = as_text(value).lower().replace("-", ":")
     if not re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", text) or _NULL_MAC.fullmatch(text):
         return ""
     return text

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from ingest.parsers.values import as_dict, as_int, as_list, as_raw, as_text
 
 NAME = "smartctl"
 
@@ -81,14 +82,14 @@ def _parse_json(path: str, data: bytes) -> ParseResult:
         raise ParserError("malformed_json", f"{path}: smartctl JSON does not parse: {exc}") from None
     if not isinstance(doc, dict):
         raise ParserError("not_smartctl", f"{path}: smartctl JSON must be an object")
-    smartctl = _dict(doc.get("smartctl"))
+    smartctl = as_dict(doc.get("smartctl"))
     if not smartctl and not isinstance(doc.get("device"), dict):
         raise ParserError("not_smartctl", f"{path}: no 'smartctl' or 'device' object")
 
     result = ParseResult(parser=NAME, members=[path])
-    result.collected_at = _time_t(_dict(doc.get("local_time")).get("time_t"))
+    result.collected_at = _time_t(as_dict(doc.get("local_time")).get("time_t"))
     messages = _messages(smartctl)
-    exit_status = _int(smartctl.get("exit_status"))
+    exit_status = as_int(smartctl.get("exit_status"))
     if exit_status is not None and exit_status & (_EXIT_BAD_COMMAND_LINE | _EXIT_OPEN_FAILED):
         # Bits 0 and 1 mean smartctl never talked to the device: whatever else the file holds
         # is not a reading of this drive.
@@ -120,26 +121,26 @@ def _parse_json(path: str, data: bytes) -> ParseResult:
 
 
 def _json_component(doc: dict[str, Any]) -> ComponentRecord:
-    device = _dict(doc.get("device"))
-    protocol = _str(device.get("protocol"))
-    model = _str(doc.get("model_name")) or _str(doc.get("scsi_model_name"))
+    device = as_dict(doc.get("device"))
+    protocol = as_text(device.get("protocol"))
+    model = as_text(doc.get("model_name")) or as_text(doc.get("scsi_model_name"))
     if not model:
-        model = " ".join(p for p in (_str(doc.get("scsi_vendor")), _str(doc.get("scsi_product"))) if p)
-    vendor = _str(doc.get("scsi_vendor")) or _str(doc.get("vendor"))
-    firmware = _str(doc.get("firmware_version")) or _str(doc.get("scsi_revision")) or _str(doc.get("revision"))
-    rotation = _int(doc.get("rotation_rate"))
+        model = " ".join(p for p in (as_text(doc.get("scsi_vendor")), as_text(doc.get("scsi_product"))) if p)
+    vendor = as_text(doc.get("scsi_vendor")) or as_text(doc.get("vendor"))
+    firmware = as_text(doc.get("firmware_version")) or as_text(doc.get("scsi_revision")) or as_text(doc.get("revision"))
+    rotation = as_int(doc.get("rotation_rate"))
     component = ComponentRecord(
         component_class=_drive_class(protocol, rotation),
         source=NAME,
         slot=_slot(device),
         vendor=vendor,
         model=model,
-        serial=_raw(doc.get("serial_number")),
+        serial=as_raw(doc.get("serial_number")),
         firmware=firmware,
     )
-    capacity = _int(_dict(doc.get("user_capacity")).get("bytes"))
+    capacity = as_int(as_dict(doc.get("user_capacity")).get("bytes"))
     if capacity is None:
-        capacity = _int(doc.get("nvme_total_capacity"))
+        capacity = as_int(doc.get("nvme_total_capacity"))
     if capacity:
         component.specs["capacity_bytes"] = capacity
     interface = _interface(doc, protocol)
@@ -147,7 +148,7 @@ def _json_component(doc: dict[str, Any]) -> ComponentRecord:
         component.specs["interface"] = interface
     if rotation:
         component.specs["rotation_rpm"] = rotation
-    form_factor = _str(_dict(doc.get("form_factor")).get("name"))
+    form_factor = as_text(as_dict(doc.get("form_factor")).get("name"))
     if form_factor:
         component.specs["form_factor"] = form_factor
     component.health = _json_health(doc)
@@ -156,39 +157,39 @@ def _json_component(doc: dict[str, Any]) -> ComponentRecord:
 
 def _json_health(doc: dict[str, Any]) -> dict[str, Any]:
     health: dict[str, Any] = {}
-    passed = _dict(doc.get("smart_status")).get("passed")
+    passed = as_dict(doc.get("smart_status")).get("passed")
     if isinstance(passed, bool):
         health["smart_passed"] = passed
-    hours = _int(_dict(doc.get("power_on_time")).get("hours"))
-    temperature = _int(_dict(doc.get("temperature")).get("current"))
-    nvme = _dict(doc.get("nvme_smart_health_information_log"))
+    hours = as_int(as_dict(doc.get("power_on_time")).get("hours"))
+    temperature = as_int(as_dict(doc.get("temperature")).get("current"))
+    nvme = as_dict(doc.get("nvme_smart_health_information_log"))
     if nvme:
-        hours = hours if hours is not None else _int(nvme.get("power_on_hours"))
-        temperature = temperature if temperature is not None else _int(nvme.get("temperature"))
+        hours = hours if hours is not None else as_int(nvme.get("power_on_hours"))
+        temperature = temperature if temperature is not None else as_int(nvme.get("temperature"))
         for key in ("media_errors", "percentage_used"):
-            value = _int(nvme.get(key))
+            value = as_int(nvme.get(key))
             if value is not None:
                 health[key] = value
     if hours is not None:
         health["power_on_hours"] = hours
     if temperature:  # smartctl prints 0 when the drive does not report a temperature
         health["temperature_c"] = temperature
-    for attribute in _list(_dict(doc.get("ata_smart_attributes")).get("table")):
-        attr = _dict(attribute)
-        if _int(attr.get("id")) == _ATA_REALLOCATED:
-            value = _int(_dict(attr.get("raw")).get("value"))
+    for attribute in as_list(as_dict(doc.get("ata_smart_attributes")).get("table")):
+        attr = as_dict(attribute)
+        if as_int(attr.get("id")) == _ATA_REALLOCATED:
+            value = as_int(as_dict(attr.get("raw")).get("value"))
             if value is not None:
                 health["reallocated_sectors"] = value
     if "reallocated_sectors" not in health:
-        grown = _int(doc.get("scsi_grown_defect_list"))
+        grown = as_int(doc.get("scsi_grown_defect_list"))
         if grown is not None:
             health["reallocated_sectors"] = grown
     return health
 
 
 def _slot(device: dict[str, Any]) -> str:
-    name = _str(device.get("name"))
-    match = re.search(r"megaraid,(\d+)", _str(device.get("type")))
+    name = as_text(device.get("name"))
+    match = re.search(r"megaraid,(\d+)", as_text(device.get("type")))
     # Every disk behind one MegaRAID controller shares the block device name; N tells them apart.
     return f"{name} megaraid,{match.group(1)}" if match else name
 
@@ -197,11 +198,13 @@ def _interface(doc: dict[str, Any], protocol: str) -> str:
     if protocol == "NVMe":
         return "NVMe"
     if protocol == "SCSI":
-        transport = _str(_dict(doc.get("scsi_transport_protocol")).get("name"))
+        transport = as_text(as_dict(doc.get("scsi_transport_protocol")).get("name"))
         return "SAS" if transport.upper().startswith("SAS") else "SCSI"
     if protocol == "ATA":
         return (
-            "SATA" if doc.get("sata_version") or _str(_dict(doc.get("device")).get("type")).startswith("sat") else "ATA"
+            "SATA"
+            if doc.get("sata_version") or as_text(as_dict(doc.get("device")).get("type")).startswith("sat")
+            else "ATA"
         )
     return protocol
 
@@ -213,11 +216,15 @@ def _drive_class(protocol: str, rotation: int | None) -> str:
 
 
 def _messages(smartctl: dict[str, Any]) -> list[str]:
-    return [_str(_dict(m).get("string")) for m in _list(smartctl.get("messages")) if _str(_dict(m).get("string"))]
+    return [
+        as_text(as_dict(m).get("string"))
+        for m in as_list(smartctl.get("messages"))
+        if as_text(as_dict(m).get("string"))
+    ]
 
 
 def _time_t(value: Any) -> datetime | None:
-    seconds = _int(value)
+    seconds = as_int(value)
     if seconds is None or seconds <= 0:
         return None
     try:
@@ -400,33 +407,3 @@ def _text_rotation(value: str) -> int | None:
 def _text_int(value: str) -> int | None:
     digits = value.strip().replace(",", "").replace(".", "").replace("\u00a0", "").rstrip("%")
     return int(digits) if digits.isdigit() else None
-
-
-# --- JSON value helpers: tool output is untrusted, every access is type-checked ---------------
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _raw(value: Any) -> str:
-    """Serials stay exactly as printed; normalisation happens later (registry.normalisation)."""
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
