@@ -107,3 +107,16 @@ def test_derived_events_are_read_only(operator_web: Client, ingest: Ingest) -> N
     assert operator_web.post(reverse("admin:timeline_timelineevent_delete", args=[event.pk])).status_code == 403
     assert operator_web.get(reverse("admin:timeline_manualevent_changelist")).status_code == 200
     assert operator_web.get(reverse("admin:timeline_manualevent_add")).status_code == 200
+
+
+def test_rederive_action_on_assets(operator_web: Client, ingest: Ingest) -> None:
+    ingest(inventory("SRV-A", T1, [part("SSD", "SSD-1")]))
+    asset = Asset.objects.get()
+    TimelineEvent.objects.filter(subject_type="asset").delete()
+    response = operator_web.post(
+        reverse("admin:registry_asset_changelist"),
+        {"action": "rederive_selected_assets", "_selected_action": [asset.pk]},
+        follow=True,
+    )
+    assert any("Rederived 1 asset(s)" in str(m) for m in response.context["messages"])
+    assert TimelineEvent.objects.filter(subject_type="asset", event_type="LOG_COLLECTED").exists()

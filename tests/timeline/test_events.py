@@ -183,3 +183,23 @@ def test_rederive_command_equals_incremental_ingestion(ingest: Ingest) -> None:
     call_command("rederive", "--all", stdout=out)
     assert "rederived 2 component(s)" in out.getvalue()
     assert (events(), installations()) == before
+
+
+def test_rederive_one_asset_rebuilds_its_history(ingest: Ingest) -> None:
+    ingest(inventory("SRV-A", T1, [ssd("SSD-1")], firmware={"BIOS": "1"}))
+    ingest(inventory("SRV-A", T2, [ssd("SSD-1")], firmware={"BIOS": "2"}))
+    before = (events(), installations())
+    TimelineEvent.objects.all().delete()
+    out = StringIO()
+    from registry.models import Asset
+
+    call_command("rederive", "--asset", str(Asset.objects.get().pk), stdout=out)
+    assert "rederived 1 component(s)" in out.getvalue()
+    assert (events(), installations()) == before
+
+
+def test_rederive_needs_a_selection() -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="Say what to rederive"):
+        call_command("rederive")
