@@ -1,5 +1,6 @@
-"""`manage.py bench`: a tiny fleet goes through the real ingest path, the figure lines are
-printed, and nothing of the fleet is left behind. No timing is asserted."""
+"""`manage.py bench`: a tiny fleet goes through the real ingest path (and a tiny timeline
+through the timeline benchmark), the figure lines are printed, and nothing of the fleet is
+left behind. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import re
 import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
 
 from ingest.models import LogBundle, Observation
 from registry.models import Asset, Component, Installation
+from timeline.models import TimelineEvent
 
 
 def _bench(**options: object) -> str:
     out = io.StringIO()
-    call_command("bench", servers=3, snapshots=2, components=10, workers=1, stdout=out, **options)
+    call_command("bench", only=["ingest"], servers=3, snapshots=2, components=10, workers=1, stdout=out, **options)
     return out.getvalue()
 
 
@@ -70,10 +74,79 @@ def test_bench_keeps_the_fleet_when_asked_and_then_refuses_a_database_with_asset
 @pytest.mark.django_db(transaction=True)
 def test_bench_with_two_worker_processes() -> None:
     out = io.StringIO()
-    call_command("bench", servers=25, snapshots=2, components=10, workers=2, stdout=out)
+    call_command("bench", only=["ingest"], servers=25, snapshots=2, components=10, workers=2, stdout=out)
     output = out.getvalue()
 
     assert "bundles=50 parsed=50 " in output  # two racks, one per worker
     assert "observations=550 " in output
     assert not Asset.objects.exists()
     assert not Component.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeline_bench_prints_page_late_bundle_and_plan_figures_and_cleans_up() -> None:
+    out = io.StringIO()
+    call_command(
+        "bench",
+        only=["timeline"],
+        fleet_events=2000,
+        fleet_assets=50,
+        asset_events=200,
+        late_history=(2, 3),
+        late_repeats=2,
+        samples=5,
+        components=10,
+        stdout=out,
+    )
+    output = out.getvalue()
+
+    figure = r"p50_ms=[\d.]+ p95_ms=[\d.]+ max_ms=[\d.]+ n=5"
+    for level in ("service", "api"):
+        for kind in ("first", "deep", "type", "desc"):
+            assert re.search(rf"page\[alone asset=200 {level} {kind}\] {figure}", output), (level, kind)
+            for asset in ("interleaved", "contiguous"):
+                assert re.search(
+                    rf"page\[fleet=\d+ asset={asset} {level} {kind}\] {figure}.* target_p95_ms<=25 (met|NOT met)",
+                    output,
+                ), (asset, level, kind)
+    assert "page[alone asset=200 service first] " in output
+    assert re.search(r"service first\] .* rows=50", output)
+    assert "page problems" not in output  # every API page answered 200 and matched the service's page
+    assert re.search(r"timeline_page_p95_ms_worst=[\d.]+ at \d+ events target<=25 (met|NOT met)", output)
+
+    # 2000 filler events plus the 200 of the asset measured inside the fleet
+    assert re.search(r"fleet: wrote 2200 events .* in [\d.]+s .* table rows=\d+", output)
+    for kind in ("first", "deep", "type", "desc"):
+        assert re.search(rf"explain\[{kind}\] key=\S+ expected=event_subject_time (met|NOT met)", output), kind
+
+    for history in (2, 3):
+        for side in ("a", "b"):
+            assert f"history N={history} server {side}: {history} snapshots ingested" in output
+            assert re.search(rf"history N={history} server {side}: .* parsed={history}$", output, re.M)
+        assert re.search(rf"late_bundle\[N={history} server a, no fleet\] median_ms=[\d.]+ .* n=2 parsed=2", output)
+        assert re.search(
+            rf"late_bundle\[N={history} server b, fleet of \d+ events\] median_ms=[\d.]+ .* parsed=2", output
+        )
+        assert re.search(rf"late_bundle_ms N={history}: no_fleet=[\d.]+ with_fleet=[\d.]+ ratio=[\d.]+", output)
+    assert "error:" not in output
+    assert "late_bundle_ms by history (no fleet): N=2:" in output
+
+    assert "TimelineEvent (synthetic)=2400 " in output  # 200 + 200 measured, 2000 filler
+    assert "timeline benchmark total: " in output
+    assert not TimelineEvent.objects.exists()
+    assert not LogBundle.objects.exists()
+    assert not Observation.objects.exists()
+    assert not Installation.objects.exists()
+    assert not Component.objects.exists()
+    assert not Asset.objects.exists()
+    assert not get_user_model().objects.exists()
+    assert not Token.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeline_bench_refuses_a_database_with_assets() -> None:
+    Asset.objects.create(vendor_serial="SOMEONE-ELSES")
+
+    with pytest.raises(CommandError, match="already holds 1 assets"):
+        call_command("bench", only=["timeline"], fleet_events=10, asset_events=10, stdout=io.StringIO())
+    assert not TimelineEvent.objects.exists()

@@ -3,6 +3,7 @@
     manage.py bench                                  # every benchmark, default sizes
     manage.py bench --only ingest --servers 200      # one benchmark, a smaller fleet
     manage.py bench --only ingest --servers 100 --profile   # cProfile of the ingest path
+    manage.py bench --only timeline --fleet-events 200000    # timeline pages and late bundles
 
 `make bench` runs it against a private, empty MariaDB. The benchmarks create and delete many
 thousands of rows, so the command refuses a database that already holds assets, components
@@ -37,9 +38,26 @@ def _ingest(options: dict[str, Any], write: Write) -> None:
     )
 
 
+def _timeline(options: dict[str, Any], write: Write) -> None:
+    from timeline.benchmarks import TimelineBenchSpec, run_timeline_benchmark
+
+    spec = TimelineBenchSpec(
+        fleet_events=options["fleet_events"],
+        fleet_assets=options["fleet_assets"],
+        asset_events=options["asset_events"],
+        late_history=options["late_history"],
+        late_repeats=options["late_repeats"],
+        components=options["components"],
+        samples=options["samples"],
+        seed=options["seed"],
+    )
+    run_timeline_benchmark(spec, keep=options["keep"], write=write)
+
+
 # name -> benchmark; run in this order
 BENCHMARKS: dict[str, Callable[[dict[str, Any], Write], None]] = {
     "ingest": _ingest,
+    "timeline": _timeline,
 }
 
 
@@ -50,6 +68,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _histories(value: str) -> tuple[int, ...]:
+    numbers = tuple(int(part) for part in value.split(","))
+    if not numbers or min(numbers) < 2:
+        raise ValueError(value)
+    return numbers
+
+
 class Command(BaseCommand):
     help = "Run the benchmarks (synthetic fleet, private database) and print figures beside their targets."
 
@@ -58,6 +83,27 @@ class Command(BaseCommand):
         parser.add_argument("--snapshots", type=_positive, default=3, help="bundles per server (default 3)")
         parser.add_argument("--components", type=_positive, default=60, help="parts per server (default 60)")
         parser.add_argument("--workers", type=_positive, default=2, help="worker processes (default 2)")
+        parser.add_argument(
+            "--fleet-events", type=_positive, default=1_000_000, help="timeline: filler events (default 1000000)"
+        )
+        parser.add_argument(
+            "--fleet-assets", type=_positive, default=20_000, help="timeline: assets the filler is spread over (20000)"
+        )
+        parser.add_argument(
+            "--asset-events", type=_positive, default=10_000, help="timeline: events of a measured asset (10000)"
+        )
+        parser.add_argument(
+            "--late-history",
+            type=_histories,
+            default=(10, 50, 200),
+            help="timeline: snapshots before the late bundles, comma-separated, each >= 2 (default 10,50,200)",
+        )
+        parser.add_argument(
+            "--late-repeats", type=_positive, default=5, help="timeline: late bundles per server (default 5)"
+        )
+        parser.add_argument(
+            "--samples", type=_positive, default=200, help="timeline: timed requests per figure (default 200)"
+        )
         parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic fleet (default 1)")
         parser.add_argument(
             "--only", choices=sorted(BENCHMARKS), action="append", help="run only this benchmark (repeatable)"
