@@ -49,8 +49,16 @@ TARGET_BUNDLES_PER_SECOND = 100.0
 TARGET_PLAIN_INSERT_RATIO = 5.0
 
 RACK_SIZE = 20  # moves happen between servers of one rack; a worker takes whole racks
-BASE_TIME = datetime(2024, 1, 6, 8, 0, tzinfo=UTC)  # snapshots are a week apart from here
 SNAPSHOT_INTERVAL = timedelta(days=7)
+
+
+def base_time(snapshots: int) -> datetime:
+    """The first snapshot's time: far enough back that the last one is in the past (bundles
+    from the future are refused), on a whole day so a day's runs generate the same bytes."""
+    today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    return today - (snapshots + 1) * SNAPSHOT_INTERVAL
+
+
 MAX_PARSE_ATTEMPTS = 5
 
 Write = Callable[[str], None]
@@ -268,7 +276,9 @@ class _FleetBuilder:
                     part["_hours"] += 168
 
     def bundle(self, server: _Server, snapshot: int) -> bytes:
-        collected_at = BASE_TIME + snapshot * SNAPSHOT_INTERVAL + timedelta(minutes=server.index % 1440)
+        collected_at = (
+            base_time(self.spec.snapshots) + snapshot * SNAPSHOT_INTERVAL + timedelta(minutes=server.index % 1440)
+        )
         components = []
         for part in server.parts:
             entry = {key: value for key, value in part.items() if not key.startswith("_")}
@@ -555,12 +565,24 @@ def plain_insert_seconds(bundle_ids: list[int], *, batch_size: int = 500) -> tup
 
 
 def cleanup(spec: FleetSpec, bundle_ids: list[int]) -> dict[str, int]:
-    """Delete what the benchmark created: its bundles (with their observations), then the
-    components and assets whose serials carry the fleet's prefix (with their installations)."""
+    """Delete what the benchmark created: its bundles (with their observations), the timeline
+    events of its assets and components (no foreign key), then the components and assets whose
+    serials carry the fleet's prefix (with their installations)."""
     from ingest.models import LogBundle
     from registry.models import Asset, Component
+    from timeline.models import TimelineEvent
 
     deleted: Counter[str] = Counter()
+    for subject_type, model, lookup in (
+        ("component", Component, "serial__startswith"),
+        ("asset", Asset, "vendor_serial__startswith"),
+    ):
+        subject_ids = list(model.objects.filter(**{lookup: spec.prefix}).values_list("pk", flat=True))
+        for offset in range(0, len(subject_ids), 5000):
+            _, by_model = TimelineEvent.objects.filter(
+                subject_type=subject_type, subject_id__in=subject_ids[offset : offset + 5000]
+            ).delete()
+            deleted.update(by_model)
     for offset in range(0, len(bundle_ids), 1000):
         _, by_model = LogBundle.objects.filter(pk__in=bundle_ids[offset : offset + 1000]).delete()
         deleted.update(by_model)

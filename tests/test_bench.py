@@ -52,6 +52,7 @@ def test_bench_ingests_a_small_fleet_prints_figures_and_cleans_up() -> None:
     assert not Installation.objects.exists()
     assert not Component.objects.exists()
     assert not Asset.objects.exists()
+    assert not TimelineEvent.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

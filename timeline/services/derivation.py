@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ingest.choices import BundleStatus, ObservationKind
@@ -134,15 +135,14 @@ def _derive_components(ids: list[int]) -> DerivationResult:
         .values_list("pk", "component_class", "serial", "model")
     }
     sightings: dict[int, dict[int, Sighting]] = defaultdict(dict)
-    for component_id, bundle_id, slot, firmware, health in (
+    # The database extracts the one health flag needed; decoding every observation's health
+    # JSON in Python was most of a long history's derivation.
+    for component_id, bundle_id, slot, firmware, smart in (
         Observation.objects.filter(component_id__in=ids)
         .order_by()
-        .values_list("component_id", "bundle_id", "slot", "firmware", "health")
+        .values_list("component_id", "bundle_id", "slot", "firmware", KT("health__smart_passed"))
     ):
-        smart = (health or {}).get("smart_passed")
-        sightings[component_id][bundle_id] = Sighting(
-            bundle_id, slot, firmware, smart if isinstance(smart, bool) else None
-        )
+        sightings[component_id][bundle_id] = Sighting(bundle_id, slot, firmware, _json_bool(smart))
     removals: dict[int, list[ManualEvent]] = defaultdict(list)
     manual: dict[int, list[ManualEvent]] = defaultdict(list)
     for event in ManualEvent.objects.filter(component_id__in=ids).order_by("timestamp", "id"):
@@ -201,6 +201,16 @@ def _derive_components(ids: list[int]) -> DerivationResult:
     _update_first_seen(first_seen)
     written = _write_events(event_sets)
     return DerivationResult(components=len(observed), installations=len(new_rows), events_written=written)
+
+
+def _json_bool(value: object) -> bool | None:
+    """A JSON boolean as the backend's key transform returns it: "true"/"false" on MariaDB,
+    1/0 on SQLite; anything else is no verdict."""
+    if value in (True, 1, "true"):
+        return True
+    if value in (False, 0, "false"):
+        return False
+    return None
 
 
 def _snapshots_of_assets(bundle_ids: set[int]) -> dict[int, tuple[Snapshot, frozenset[str]]]:

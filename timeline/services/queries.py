@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from registry.models import Installation
+from timeline.choices import EVENT_TYPE_ORDER
 from timeline.models import TimelineEvent
 
 MAX_PAGE_SIZE = 500
@@ -71,7 +72,10 @@ def timeline_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     queryset: QuerySet[TimelineEvent] = TimelineEvent.objects.filter(subject_type=subject_type, subject_id=subject_id)
     if event_types:
-        queryset = queryset.filter(event_type__in=event_types)
+        # type_order is in the subject index and maps one-to-one to the type: filtering on it
+        # lets MariaDB skip other types inside the index instead of reading their rows.
+        orders = sorted({EVENT_TYPE_ORDER[t] for t in event_types if t in EVENT_TYPE_ORDER})
+        queryset = queryset.filter(type_order__in=orders, event_type__in=event_types)
     if since is not None:
         queryset = queryset.filter(timestamp__gte=since)
     if until is not None:
