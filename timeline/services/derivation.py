@@ -23,6 +23,7 @@ observed are not passed in, and keep what they have.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ class DerivationResult:
 
 @dataclass
 class EventSet:
-    """The events one derivation unit should have, by natural key."""
+    """The events one derivation unit should have, by identity (type, subject, time, discriminator)."""
 
     origin: str
     events: dict[str, TimelineEvent] = field(default_factory=dict)
@@ -93,9 +94,12 @@ class EventSet:
         discriminator: str = "",
         **payload: Any,
     ) -> None:
-        raw = f"{self.origin}|{event_type}|{subject_type}:{subject_id}|{timestamp.isoformat()}|{discriminator}"
-        key = hashlib.sha256(raw.encode()).hexdigest()
-        self.events[key] = TimelineEvent(
+        identity = f"{self.origin}|{event_type}|{subject_type}:{subject_id}|{timestamp.isoformat()}|{discriminator}"
+        # The stored key covers the payload too: an event whose details changed (a removal
+        # window narrowed by a late bundle) is replaced, and the diff needs no payload reads.
+        content = json.dumps(payload, sort_keys=True, default=str)
+        key = hashlib.sha256(f"{identity}|{source}|{source_ref}|{content}".encode()).hexdigest()
+        self.events[identity] = TimelineEvent(
             subject_type=subject_type,
             subject_id=subject_id,
             timestamp=timestamp,
@@ -477,30 +481,25 @@ def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: Man
 
 
 def _write_events(event_sets: list[EventSet]) -> int:
-    """Bring the stored events of these units to the computed sets, writing the difference."""
+    """Bring the stored events of these units to the computed sets: delete the rows whose key
+    is no longer wanted, insert the new keys. Unchanged events keep their rows and ids."""
     if not event_sets:
         return 0
-    wanted = {key: event for event_set in event_sets for key, event in event_set.events.items()}
-    existing = {
-        key: (pk, payload)
-        for pk, key, payload in TimelineEvent.objects.filter(origin__in=[s.origin for s in event_sets])
+    wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
+    existing = dict(
+        TimelineEvent.objects.filter(origin__in=[s.origin for s in event_sets])
         .order_by()
-        .values_list("pk", "natural_key", "payload")
-    }
-    stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
+        .values_list("natural_key", "pk")
+    )
+    stale = [pk for key, pk in existing.items() if key not in wanted]
     if stale:
         TimelineEvent.objects.filter(pk__in=stale).delete()
-    changed = 0
-    for key, event in wanted.items():
-        if key in existing and existing[key][1] != event.payload:
-            TimelineEvent.objects.filter(pk=existing[key][0]).update(payload=event.payload)
-            changed += 1
     now = timezone.now()
     new = [event for key, event in wanted.items() if key not in existing]
     for event in new:
         event.created_at = now
     fast_insert(TimelineEvent, new)
-    return len(stale) + changed + len(new)
+    return len(stale) + len(new)
 
 
 def _write_installations(component_ids: list[int], desired: list[Installation]) -> None:
