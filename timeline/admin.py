@@ -16,15 +16,36 @@ from timeline.services.manual import delete_manual_event, save_manual_event
 from timeline.services.rederive import rederive_assets
 
 
+def event_summary(event: TimelineEvent) -> str:
+    """One line from the payload: the part, the versions, the note (no queries)."""
+    payload = event.payload or {}
+    parts = []
+    if payload.get("serial"):
+        parts.append(f"{payload.get('component_class', '')} {payload['serial']}".strip())
+    if payload.get("slot"):
+        parts.append(f"slot {payload['slot']}")
+    if payload.get("to_version"):
+        name = f"{payload['firmware']} " if payload.get("firmware") else ""
+        parts.append(f"{name}{payload.get('from_version', '?')} → {payload['to_version']}")
+    for key, label in (("reason", "reason"), ("reference", "ref"), ("note", "")):
+        if payload.get(key):
+            parts.append(f"{label} {payload[key]}".strip())
+    return ", ".join(parts)
+
+
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(admin.ModelAdmin):
-    list_display = ["timestamp", "event_type", "subject_type", "subject_id", "source", "source_ref"]
+    list_display = ["timestamp", "event_type", "subject_type", "subject_id", "summary", "source"]
     list_select_related = ()
     list_filter = ["event_type", "subject_type", "source"]
     search_fields = ["=subject_id", "=source_ref", "=natural_key"]
     show_full_result_count = False
     date_hierarchy = "timestamp"
     readonly_fields = [f.name for f in TimelineEvent._meta.fields]
+
+    @admin.display(description="what")
+    def summary(self, event: TimelineEvent) -> str:
+        return event_summary(event)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

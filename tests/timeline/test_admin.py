@@ -120,3 +120,9 @@ def test_rederive_action_on_assets(operator_web: Client, ingest: Ingest) -> None
     )
     assert any("Rederived 1 asset(s)" in str(m) for m in response.context["messages"])
     assert TimelineEvent.objects.filter(subject_type="asset", event_type="LOG_COLLECTED").exists()
+
+
+def test_event_list_says_what_happened(operator_web: Client, ingest: Ingest) -> None:
+    ingest(inventory("SRV-A", T1, [part("SSD", "SSD-1", slot="Bay 3")]))
+    response = operator_web.get(reverse("admin:timeline_timelineevent_changelist"), {"subject_type__exact": "asset"})
+    assert "SSD SSD-1, slot Bay 3" in response.content.decode()
