@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 export REANIMATOR_CORPUS ?= $(abspath ../shared/corpus)
 
 .PHONY: run test lint format typecheck bench worker beat migrate demo venv system-deps clean
@@ -58,7 +59,7 @@ typecheck: venv
 	DATABASE_URL= $(VENV)/bin/mypy .
 
 bench: venv
-	$(PY) tools/testservices.py run -- $(PY) manage.py bench
+	$(PY) tools/testservices.py run -- sh -c '$(PY) manage.py migrate --no-input -v0 && $(PY) manage.py bench $(BENCH_ARGS)'
 
 worker: venv
 	$(VENV)/bin/celery -A reanimator worker --loglevel=INFO
