@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ingest.parsers import dmidecode
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from tests.ingest.corpus import CORPUS_SETS
 
 LINUXHW = "dmidecode-linuxhw-DMI/files"
 R750 = f"{LINUXHW}/Dell_PowerEdge_R750_D1750E589C22.dmidecode.txt"
@@ -82,20 +83,8 @@ def test_every_corpus_dmidecode_file_is_sniffed_and_parses(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "corpus_set",
-    [
-        "ironlib-fixtures",
-        "rackhd-on-tasks-samples",
-        "ralph-legacy-samples",
-        "dmidecode-netbox-agent",
-        "smartctl-json-scrutiny",
-        "smartctl-json-libblockdev",
-        "nvme-smartctl-netdata",
-        "redfish-bmclib-fragments",
-        "redfish-hms-smd",
-        "redfish-dmtf-dsp2043",
-        "redfish-hpe-ilo-emulator",
-        "redfish-redfish_ctl-supermicro",
-    ],
+    # every set but the masked linuxhw dmidecode captures, which are all dmidecode
+    [name for name in CORPUS_SETS if name != "dmidecode-linuxhw-DMI"],
 )
 def test_sniff_rejects_every_other_format_in_the_corpus(corpus_dir: Path, corpus_set: str) -> None:
     own = set(dmidecode_files(corpus_dir))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ingest.parsers import ipmitool_fru
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from tests.ingest.corpus import CORPUS_SETS
 
 X4270 = "ralph-legacy-samples/scan_tests_plugins_samples_ipmi/IPMI_FRU_SAMPLE.txt"
 QUANTA = "rackhd-on-tasks-samples/quanta_fru.txt"
@@ -41,21 +42,7 @@ def test_every_corpus_fru_file_is_sniffed_and_parses(corpus_dir: Path, relative:
 
 @pytest.mark.parametrize(
     "corpus_set",
-    [
-        "ironlib-fixtures",
-        "rackhd-on-tasks-samples",
-        "ralph-legacy-samples",
-        "dmidecode-linuxhw-DMI",
-        "dmidecode-netbox-agent",
-        "smartctl-json-scrutiny",
-        "smartctl-json-libblockdev",
-        "nvme-smartctl-netdata",
-        "redfish-bmclib-fragments",
-        "redfish-hms-smd",
-        "redfish-dmtf-dsp2043",
-        "redfish-hpe-ilo-emulator",
-        "redfish-redfish_ctl-supermicro",
-    ],
+    CORPUS_SETS,
 )
 def test_sniff_rejects_every_other_format_in_the_corpus(corpus_dir: Path, corpus_set: str) -> None:
     own = {corpus_dir / r for r in FRU_FILES}

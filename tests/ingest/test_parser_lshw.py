@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ingest.parsers import lshw
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from tests.ingest.corpus import CORPUS_SETS
 
 R6515 = "ironlib-fixtures/dell/r6515/lshw.json"
 X11DPH = "ironlib-fixtures/supermicro/x11dph-t/lshw.json"
@@ -52,21 +53,7 @@ def test_every_corpus_lshw_file_is_sniffed_and_parses(corpus_dir: Path, relative
 
 @pytest.mark.parametrize(
     "corpus_set",
-    [
-        "ironlib-fixtures",
-        "rackhd-on-tasks-samples",
-        "ralph-legacy-samples",
-        "dmidecode-linuxhw-DMI",
-        "dmidecode-netbox-agent",
-        "smartctl-json-scrutiny",
-        "smartctl-json-libblockdev",
-        "nvme-smartctl-netdata",
-        "redfish-bmclib-fragments",
-        "redfish-hms-smd",
-        "redfish-dmtf-dsp2043",
-        "redfish-hpe-ilo-emulator",
-        "redfish-redfish_ctl-supermicro",
-    ],
+    CORPUS_SETS,
 )
 def test_sniff_rejects_every_other_format_in_the_corpus(corpus_dir: Path, corpus_set: str) -> None:
     own = {corpus_dir / r for r in LSHW_FILES}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ingest.parsers import lspci
 from ingest.parsers.base import ComponentRecord, ParserError, ParseResult
+from tests.ingest.corpus import CORPUS_SETS
 
 # `lspci -vmm -nn -k -D` of a two-socket server: chipset functions, an onboard ASPEED VGA, a dual
 # port X710, a MegaRAID card, a chipset SAS unit, an NVMe drive, an A100 and an SR-IOV function.
@@ -243,21 +244,7 @@ def test_truncated_capture_keeps_complete_devices() -> None:
 
 @pytest.mark.parametrize(
     "corpus_set",
-    [
-        "ironlib-fixtures",
-        "rackhd-on-tasks-samples",
-        "ralph-legacy-samples",
-        "dmidecode-linuxhw-DMI",
-        "dmidecode-netbox-agent",
-        "smartctl-json-scrutiny",
-        "smartctl-json-libblockdev",
-        "nvme-smartctl-netdata",
-        "redfish-bmclib-fragments",
-        "redfish-hms-smd",
-        "redfish-dmtf-dsp2043",
-        "redfish-hpe-ilo-emulator",
-        "redfish-redfish_ctl-supermicro",
-    ],
+    CORPUS_SETS,
 )
 def test_sniff_rejects_every_corpus_file(corpus_dir: Path, corpus_set: str) -> None:
     files = [p for p in sorted((corpus_dir / corpus_set).rglob("*")) if p.is_file()]
