@@ -14,7 +14,7 @@ import json
 import tarfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -232,37 +232,26 @@ R6515_PARTS = {
 R6515_REGISTERED = {"DIMM": 8, "SSD": 2, "NVME": 2, "PSU": 2, "MOTHERBOARD": 1}
 R6515_ANONYMOUS = {"CPU": 1, "NIC": 2, "RAID": 1}
 
+R6515_SERVER = Server(
+    id="dell-r6515-lshw-smartctl",
+    build=build_r6515,
+    container="tar.gz",
+    vendor="Dell Inc.",
+    model="PowerEdge R6515",
+    serial="11WLK93",
+    uuid="4c4c4544-0031-5710-804c-b1c04f4b3933",
+    registered=R6515_REGISTERED,
+    anonymous=R6515_ANONYMOUS,
+    parts=R6515_PARTS,
+    asset_firmware={"BIOS": "1.7.4"},
+    hostname="fup-1621094422160741414.dc13.packet.net",
+    sources=("lshw", "smartctl"),
+)
+
 SERVERS = [
-    Server(
-        id="dell-r6515-lshw-smartctl",
-        build=build_r6515,
-        container="tar.gz",
-        vendor="Dell Inc.",
-        model="PowerEdge R6515",
-        serial="11WLK93",
-        uuid="4c4c4544-0031-5710-804c-b1c04f4b3933",
-        registered=R6515_REGISTERED,
-        anonymous=R6515_ANONYMOUS,
-        parts=R6515_PARTS,
-        asset_firmware={"BIOS": "1.7.4"},
-        hostname="fup-1621094422160741414.dc13.packet.net",
-        sources=("lshw", "smartctl"),
-    ),
-    Server(
-        id="dell-r6515-zip",
-        build=build_r6515_zip,
-        container="zip",
-        vendor="Dell Inc.",
-        model="PowerEdge R6515",
-        serial="11WLK93",
-        uuid="4c4c4544-0031-5710-804c-b1c04f4b3933",
-        registered=R6515_REGISTERED,
-        anonymous=R6515_ANONYMOUS,
-        parts=R6515_PARTS,
-        asset_firmware={"BIOS": "1.7.4"},
-        hostname="fup-1621094422160741414.dc13.packet.net",
-        sources=("lshw", "smartctl"),
-    ),
+    R6515_SERVER,
+    # the same server in another container: every expectation must hold unchanged
+    replace(R6515_SERVER, id="dell-r6515-zip", build=build_r6515_zip, container="zip"),
     Server(
         id="supermicro-x11dph-t-lshw-smartctl",
         build=build_x11dph,
