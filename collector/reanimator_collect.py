@@ -13,6 +13,7 @@ docs/collector.md in the Reanimator repository for the spool layout and the exit
 
 import argparse
 import base64
+import contextlib
 import errno
 import fcntl
 import io
@@ -97,7 +98,7 @@ class UsageError(Exception):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # type: ignore[override]
+    def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, "{}: error: {}\n".format(self.prog, message))
 
@@ -161,7 +162,7 @@ def run_tool(name: str, argv: List[str], timeout: float) -> Run:
     started = time.monotonic()
     try:
         process = subprocess.Popen(
-            [program] + argv[1:],
+            [program, *argv[1:]],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -303,14 +304,14 @@ def collect_smartctl(collection: Collection, timeout: float) -> None:
             base += "_"
         used.add(base)
         if json_ok:
-            argv = ["smartctl", "--json", "-a"] + selector + [device]
+            argv = ["smartctl", "--json", "-a", *selector, device]
             run = run_tool(" ".join(argv), argv, timeout)
             if not _json_unsupported(run):
                 collection.add(run, "smartctl/{}.json".format(base), keep_failed_output=True)
                 continue
             collection.add(run)
             json_ok = False
-        argv = ["smartctl", "-a"] + selector + [device]
+        argv = ["smartctl", "-a", *selector, device]
         collection.add(run_tool(" ".join(argv), argv, timeout), "smartctl/{}.txt".format(base), keep_failed_output=True)
 
 
@@ -350,7 +351,7 @@ def member_path(path: str) -> str:
     """/redfish/v1/Systems/1 -> redfish/v1/Systems/1/index.json (the DMTF mockup layout)."""
     parts = [urllib.parse.unquote(p) for p in path.split("/") if p]
     safe = [re.sub(r"[^A-Za-z0-9._@ +-]+", "_", p) for p in parts]
-    return "/".join(safe + ["index.json"])
+    return "/".join([*safe, "index.json"])
 
 
 class RedfishClient(object):
@@ -459,7 +460,7 @@ def write_bundle(spool: str, name: str, files: Dict[str, bytes], mtime: float) -
     try:
         with os.fdopen(fd, "wb") as handle:
             with tarfile.open(fileobj=handle, mode="w:gz") as archive:
-                for path in ["manifest.json"] + sorted(p for p in files if p != "manifest.json"):
+                for path in ["manifest.json", *sorted(p for p in files if p != "manifest.json")]:
                     data = files[path]
                     info = tarfile.TarInfo(path)
                     info.size = len(data)
@@ -473,10 +474,8 @@ def write_bundle(spool: str, name: str, files: Dict[str, bytes], mtime: float) -
         os.rename(tmp_path, final)
         _fsync_dir(spool)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp_path)
-        except OSError:
-            pass
         raise
     return final
 
@@ -694,10 +693,8 @@ def read_state(spool: str) -> Dict[str, Any]:
 def write_state(spool: str, state: Dict[str, Any]) -> None:
     path = os.path.join(spool, STATE_FILE)
     if not state:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(path)
-        except OSError:
-            pass
         return
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +23,8 @@ from ingest.filtersets import LogBundleFilterSet
 from ingest.models import LogBundle, Observation
 from ingest.services.intake import ACCEPTED_CONTENT_TYPES, IntakeError, check_size, receive_bundle
 from reanimator.api.errors import error_body
+
+COLLECTOR_FILE = settings.BASE_DIR / "collector" / "reanimator_collect.py"
 
 # Multipart framing (boundaries, headers) on top of the file itself.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -123,3 +127,25 @@ class LogBundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if page is None:
             raise exceptions.NotFound()
         return self.get_paginated_response(ObservationSerializer(page, many=True).data)
+
+
+class CollectorDownloadView(APIView):
+    """The collector as one file, for servers that cannot `pip install` it (docs/collector.md)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        # The file is the answer whatever Accept says; errors (401) still come out as JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="ingest_collector_download",
+        summary="Download the collector",
+        description="`reanimator-collect`: one Python 3.6+ file, standard library only. See docs/collector.md.",
+        responses={(200, "text/x-python"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        response = HttpResponse(COLLECTOR_FILE.read_bytes(), content_type="text/x-python; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="reanimator-collect"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
