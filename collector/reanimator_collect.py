@@ -663,11 +663,15 @@ def upload(opener: Any, url: str, token: str, data: bytes, timeout: float) -> Ou
         return Outcome("done", status, "duplicate" if status == 200 else "created", body)
     code = body.get("code", "") if isinstance(body, dict) else ""
     message = body.get("message", "") if isinstance(body, dict) else str(body)[:200]
-    detail = "HTTP {} {} {}".format(status, code, message).strip()
-    if status in CONFIG_STATUSES:
-        return Outcome("config", status, detail, body)
+    if not isinstance(code, str):
+        code = ""
+    detail = " ".join("HTTP {} {} {}".format(status, code, message).split())[:300]
     if status in RETRY_STATUSES or status >= 500 or status < 400:
         return Outcome("retry", status, detail, body)
+    if status in CONFIG_STATUSES or not code:
+        # Only Reanimator's own refusal (its JSON error shape, with a code) condemns a bundle;
+        # a bare 4xx page comes from a proxy or a wrong host name: the bundle is not at fault.
+        return Outcome("config", status, detail, body)
     return Outcome("rejected", status, detail, body)
 
 
@@ -794,7 +798,7 @@ def _sync_locked(spool: str, url: str, token: str, opener: Any, args: argparse.N
             continue
         kept = len(bundles) - index
         if outcome.kind == "config":
-            log("{}: {}; check --url and the token. {} bundle(s) kept".format(name, outcome.detail, kept))
+            log("{}: {}; check the URL, the token and any proxy. {} bundle(s) kept".format(name, outcome.detail, kept))
             write_state(spool, {})
             return EXIT_USAGE
         failures = int(state.get("failures", 0) or 0) + 1

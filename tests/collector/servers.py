@@ -79,7 +79,7 @@ def fake_bmc(mockup: Path, *, user: str, password: str) -> Iterator[tuple[Thread
 
 
 @contextmanager
-def fixed_status(status: int, body: dict[str, str]) -> Iterator[tuple[ThreadingHTTPServer, list[int]]]:
+def fixed_status(status: int, body: dict[str, str] | str) -> Iterator[tuple[ThreadingHTTPServer, list[int]]]:
     """A server that reads every upload and answers `status` (a 503 of a proxy in maintenance,
     for example); yields the server and the sizes of the uploads it received."""
     received: list[int] = []
@@ -88,9 +88,9 @@ def fixed_status(status: int, body: dict[str, str]) -> Iterator[tuple[ThreadingH
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             received.append(len(self.rfile.read(length)))
-            data = json.dumps(body).encode()
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -108,7 +108,8 @@ class Relay:
         split = urlsplit(upstream_url)
         self.upstream = ("127.0.0.1", split.port or 80)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # "localhost" as the live server is named: the app checks the Host header (ALLOWED_HOSTS)
+        self.url = f"http://localhost:{self.port}"
         self.connections = 0
         self.connected = threading.Event()
         self._released = threading.Event()
