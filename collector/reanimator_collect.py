@@ -84,6 +84,7 @@ REDFISH_SKIP = frozenset(
         "SecureBoot",
         "SessionService",
         "Sessions",
+        "Settings",
         "TaskService",
         "Tasks",
         "TelemetryService",
