@@ -25,7 +25,7 @@ PASSWORD = "s3cret-bmc-password"
 def bundle_members(spool: Path) -> dict[str, bytes]:
     (bundle,) = spool.glob("*.tar.gz")
     with tarfile.open(bundle) as archive:
-        return {m.name: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
+        return {m.name: archive.extractfile(m).read() for m in archive.getmembers()}
 
 
 @pytest.mark.django_db
