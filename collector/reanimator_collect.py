@@ -378,13 +378,17 @@ class RedfishClient(object):
             return json.loads(response.read().decode("utf-8"))
 
 
-def collect_redfish(collection: Collection, client: RedfishClient, max_resources: int = REDFISH_MAX_RESOURCES) -> None:
+def collect_redfish(
+    collection: Collection, client: RedfishClient, max_resources: int = REDFISH_MAX_RESOURCES, budget_s: float = 1200.0
+) -> None:
+    """Walk the BMC breadth first from the service root, each resource once, within a number
+    of resources and a time budget (a slow BMC answers a request every few seconds)."""
     started = time.monotonic()
     queue = [REDFISH_ROOT]
     seen = set(queue)
     errors = []  # type: List[str]
     fetched = 0
-    while queue and fetched < max_resources:
+    while queue and fetched < max_resources and time.monotonic() - started < budget_s:
         path = queue.pop(0)
         try:
             doc = client.get(path)
@@ -412,7 +416,7 @@ def collect_redfish(collection: Collection, client: RedfishClient, max_resources
         "resources": fetched,
     }  # type: Dict[str, Any]
     if queue:
-        entry["truncated"] = "stopped after {} resources".format(max_resources)
+        entry["truncated"] = "stopped after {} resources ({} not read)".format(fetched, len(queue))
     if errors:
         entry["errors"] = errors[:50]
     collection.extra.append(entry)
@@ -457,6 +461,7 @@ def write_bundle(spool: str, name: str, files: Dict[str, bytes], mtime: float) -
     sync never sees half a bundle, even after a crash or power loss."""
     tmp_dir = os.path.join(spool, TMP_DIR)
     os.makedirs(tmp_dir, exist_ok=True)
+    _remove_stale_partials(tmp_dir)
     fd, tmp_path = tempfile.mkstemp(prefix=name + ".", suffix=".partial", dir=tmp_dir)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -479,6 +484,16 @@ def write_bundle(spool: str, name: str, files: Dict[str, bytes], mtime: float) -
             os.unlink(tmp_path)
         raise
     return final
+
+
+def _remove_stale_partials(tmp_dir: str, age_s: float = 86400.0) -> None:
+    """Half-written bundles left by a crash or a power cut (never by a running collector:
+    nothing takes a day to write)."""
+    for name in os.listdir(tmp_dir):
+        path = os.path.join(tmp_dir, name)
+        with contextlib.suppress(OSError):
+            if name.endswith(".partial") and time.time() - os.path.getmtime(path) > age_s:
+                os.unlink(path)
 
 
 def _fsync_dir(path: str) -> None:
@@ -579,7 +594,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     collection = Collection()
     collect_tools(collection, timeout)
     if client is not None:
-        collect_redfish(collection, client)
+        collect_redfish(collection, client, budget_s=max(10 * timeout, 60.0))
     for run in collection.runs:
         detail = run.output or run.skipped or "no output"
         code = "" if run.exit_code is None else " exit {}".format(run.exit_code)

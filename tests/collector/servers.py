@@ -79,15 +79,17 @@ def fake_bmc(mockup: Path, *, user: str, password: str) -> Iterator[tuple[Thread
 
 
 @contextmanager
-def fixed_status(status: int, body: dict[str, str] | str) -> Iterator[tuple[ThreadingHTTPServer, list[int]]]:
+def fixed_status(
+    status: int, body: dict[str, str] | str
+) -> Iterator[tuple[ThreadingHTTPServer, list[tuple[str, int]]]]:
     """A server that reads every upload and answers `status` (a 503 of a proxy in maintenance,
-    for example); yields the server and the sizes of the uploads it received."""
-    received: list[int] = []
+    for example); yields the server and the (request target, size) of each upload received."""
+    received: list[tuple[str, int]] = []
 
     class Handler(_Quiet):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            received.append(len(self.rfile.read(length)))
+            received.append((self.path, len(self.rfile.read(length))))
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")

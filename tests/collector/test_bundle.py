@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import tarfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -251,3 +252,20 @@ def test_smartctl_scan_text_and_device_names() -> None:
     assert collector.parse_scan_text(scan) == [("/dev/sda", "scsi"), ("/dev/bus/0", "megaraid,9")]
     assert collector.device_file_name("/dev/sda", "scsi") == "sda"
     assert collector.device_file_name("/dev/bus/0", "megaraid,9") == "bus-0-megaraid-9"
+
+
+def test_partial_bundles_left_by_a_crash_are_cleaned_up(tools: FakeTools, spool: Path) -> None:
+    r6515_tools(tools)
+    leftovers = spool / ".tmp"
+    leftovers.mkdir(parents=True)
+    stale, fresh = leftovers / "old.tar.gz.x.partial", leftovers / "new.tar.gz.y.partial"
+    for path in (stale, fresh):
+        path.write_bytes(b"\x1f\x8b half a bundle")
+    day_and_a_bit = datetime.now().timestamp() - 90000
+    os.utime(stale, (day_and_a_bit, day_and_a_bit))
+
+    result = run_collector("bundle", "--out", str(spool), path=tools.path)
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in leftovers.iterdir()) == [fresh.name], "only what a crash left a day ago goes"
+    assert len(list(spool.glob("*.tar.gz"))) == 1

@@ -187,7 +187,7 @@ def test_server_error_keeps_the_bundle_for_a_retry(r6515: FakeTools, spool: Path
 
     assert result.returncode == 3, result.stderr
     assert "HTTP 503 maintenance back soon" in result.stderr
-    assert received == [bundle.stat().st_size]
+    assert received == [("/api/ingest/logbundle", bundle.stat().st_size)]
     assert spooled(spool) == [bundle.name]
     assert not (spool / "rejected").exists()
 
@@ -227,6 +227,27 @@ def test_a_bare_4xx_page_is_not_the_bundles_fault(r6515: FakeTools, spool: Path)
     assert len(received) == 1
     assert spooled(spool) == [bundle.name]
     assert not (spool / "rejected").exists()
+
+
+def test_uploads_go_through_the_given_proxy(r6515: FakeTools, spool: Path) -> None:
+    """--proxy sends the upload to the proxy, which here answers for an unreachable server."""
+    bundle = collect(r6515, spool)
+    with fixed_status(502, {"code": "bad_gateway", "message": "upstream unreachable"}) as (proxy, received):
+        result = sync("http://reanimator.invalid", "some-token", spool, "--proxy", url_of(proxy))
+
+    assert result.returncode == 3, result.stderr
+    assert received == [("http://reanimator.invalid/api/ingest/logbundle", bundle.stat().st_size)]
+    assert spooled(spool) == [bundle.name]
+
+
+def test_unreadable_ca_bundle_is_a_configuration_error(r6515: FakeTools, spool: Path, tmp_path: Path) -> None:
+    bundle = collect(r6515, spool)
+
+    result = sync("https://127.0.0.1:9", "t", spool, "--ca-bundle", str(tmp_path / "missing.pem"))
+
+    assert result.returncode == 1
+    assert "cannot load the CA bundle" in result.stderr
+    assert spooled(spool) == [bundle.name]
 
 
 def test_refused_token_keeps_every_bundle(live_server, r6515: FakeTools, spool: Path) -> None:
