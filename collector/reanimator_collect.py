@@ -670,7 +670,12 @@ def upload(opener: Any, url: str, token: str, data: bytes, timeout: float) -> Ou
         status, raw = exc.code, exc.read()
     except (urllib.error.URLError, OSError, ValueError) as exc:
         # ValueError: http.client.BadStatusLine and friends from a half-open server
-        return Outcome("retry", None, "network error: {}".format(getattr(exc, "reason", exc)))
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, (ssl.SSLError, ssl.CertificateError)) and "CERTIFICATE" in str(reason).upper():
+            # a certificate that does not verify is a configuration matter (--ca-bundle), and
+            # trying again will not help
+            return Outcome("config", None, "TLS certificate not trusted: {}".format(reason))
+        return Outcome("retry", None, "network error: {}".format(reason))
     try:
         body = json.loads(raw.decode("utf-8"))  # type: Any
     except ValueError:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -28,9 +30,11 @@ class _Quiet(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+def serve(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -42,11 +46,28 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if isinstance(server.socket, ssl.SSLSocket) else "http"
+    return f"{scheme}://127.0.0.1:{server.server_address[1]}"
+
+
+def self_signed_tls(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 made with openssl, and a server context that presents it."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return cert, context
 
 
 @contextmanager
-def fake_bmc(mockup: Path, *, user: str, password: str) -> Iterator[tuple[ThreadingHTTPServer, list[str]]]:
+def fake_bmc(
+    mockup: Path, *, user: str, password: str, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[ThreadingHTTPServer, list[str]]]:
     """A BMC that serves a Redfish mockup (DMTF layout: <path>/index.json) behind basic auth;
     yields the server and the list of paths requested."""
     expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -74,13 +95,13 @@ def fake_bmc(mockup: Path, *, user: str, password: str) -> Iterator[tuple[Thread
             self.end_headers()
             self.wfile.write(data)
 
-    with serve(Handler) as server:
+    with serve(Handler, tls) as server:
         yield server, requested
 
 
 @contextmanager
 def fixed_status(
-    status: int, body: dict[str, str] | str
+    status: int, body: dict[str, str] | str, tls: ssl.SSLContext | None = None
 ) -> Iterator[tuple[ThreadingHTTPServer, list[tuple[str, int]]]]:
     """A server that reads every upload and answers `status` (a 503 of a proxy in maintenance,
     for example); yields the server and the (request target, size) of each upload received."""
@@ -97,7 +118,7 @@ def fixed_status(
             self.end_headers()
             self.wfile.write(data)
 
-    with serve(Handler) as server:
+    with serve(Handler, tls) as server:
         yield server, received
 
 

@@ -15,7 +15,7 @@ from ingest.models import LogBundle
 from ingest.services.intake import receive_bundle
 from registry.models import Asset
 from tests.collector.fakes import FakeTools, run_collector
-from tests.collector.servers import fake_bmc, url_of
+from tests.collector.servers import fake_bmc, self_signed_tls, url_of
 from tests.ingest.test_corpus_bundles import HPE_MOCKUPS, SERVERS
 
 DL360 = next(server for server in SERVERS if server.id == "hpe-dl360-gen10plus-redfish-mockup")
@@ -107,3 +107,26 @@ def test_wrong_bmc_password_is_recorded_and_the_tools_still_make_a_bundle(
     assert walk["exit_code"] == 1
     assert walk["errors"] == ["/redfish/v1: HTTP 401"]
     assert requested == ["/redfish/v1"]
+
+
+def test_bmc_with_a_self_signed_certificate_needs_redfish_insecure(
+    tools: FakeTools, spool: Path, corpus: Path, tmp_path: Path
+) -> None:
+    """BMCs ship self-signed certificates: refused by default, read with --redfish-insecure."""
+    tools.prints("lshw", "ironlib-fixtures/dell/r6515/lshw.json")
+    _, tls = self_signed_tls(tmp_path)
+    mockup = corpus / HPE_MOCKUPS / "DL360"
+    with fake_bmc(mockup, user="reader", password=PASSWORD, tls=tls) as (bmc, _requested):
+        assert url_of(bmc).startswith("https://")
+        args = ["bundle", "--redfish-url", url_of(bmc), "--redfish-user", "reader", "--redfish-password", PASSWORD]
+        verified = run_collector(*args, "--out", str(tmp_path / "verified"), path=tools.path)
+        insecure = run_collector(*args, "--redfish-insecure", "--out", str(spool), path=tools.path)
+
+    assert verified.returncode == 0, verified.stderr
+    (walk,) = [e for e in json.loads(bundle_members(tmp_path / "verified")["manifest.json"])["commands"]
+               if e["name"] == "redfish"]  # fmt: skip
+    assert walk["status"] == "failed"
+    assert "CERTIFICATE_VERIFY_FAILED" in walk["errors"][0]
+
+    assert insecure.returncode == 0, insecure.stderr
+    assert "redfish/v1/Systems/1/index.json" in bundle_members(spool)

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from ingest.models import LogBundle
 from registry.models import Asset, Component, Installation
 from tests.collector.fakes import COLLECTOR, R6515, FakeTools, run_collector
-from tests.collector.servers import Relay, fixed_status, free_port, url_of
+from tests.collector.servers import Relay, fixed_status, free_port, self_signed_tls, url_of
 from tests.ingest.test_corpus_bundles import R6515_ANONYMOUS, R6515_PARTS, R6515_REGISTERED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -248,6 +248,24 @@ def test_unreadable_ca_bundle_is_a_configuration_error(r6515: FakeTools, spool: 
     assert result.returncode == 1
     assert "cannot load the CA bundle" in result.stderr
     assert spooled(spool) == [bundle.name]
+
+
+def test_https_server_verified_with_the_given_ca_bundle(r6515: FakeTools, spool: Path, tmp_path: Path) -> None:
+    cert, tls = self_signed_tls(tmp_path)
+    bundle = collect(r6515, spool)
+    size = bundle.stat().st_size
+    with fixed_status(201, {"id": "1", "status": "received"}, tls) as (server, received):
+        untrusted = sync(url_of(server), "some-token", spool)
+        assert untrusted.returncode == 1, untrusted.stderr
+        assert "TLS certificate not trusted" in untrusted.stderr
+        assert spooled(spool) == [bundle.name]
+        assert received == []
+
+        trusted = sync(url_of(server), "some-token", spool, "--ca-bundle", str(cert))
+
+    assert trusted.returncode == 0, trusted.stderr
+    assert received == [("/api/ingest/logbundle", size)]
+    assert spooled(spool) == []
 
 
 def test_refused_token_keeps_every_bundle(live_server, r6515: FakeTools, spool: Path) -> None:
