@@ -846,6 +846,20 @@ def _utc(epoch: float) -> str:
 # --- command line --------------------------------------------------------------------------
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("{!r} is not a number of seconds".format(text)) from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError("{!r}: give a positive number of seconds".format(text))
+    return value
+
+
+def seconds_or_zero(text: str) -> float:
+    return 0.0 if text.strip() in ("0", "0.0") else seconds(text)
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog=NAME, description="Collect Reanimator log bundles and upload them.")
     parser.add_argument("--version", action="version", version="{} {}".format(NAME, VERSION))
@@ -855,7 +869,7 @@ def build_parser() -> ArgumentParser:
     bundle = commands.add_parser("bundle", help="run the inventory tools and spool one bundle")
     bundle.add_argument("--out", metavar="SPOOL", help="spool folder (REANIMATOR_SPOOL, default %s)" % DEFAULT_SPOOL)
     bundle.add_argument(
-        "--timeout", type=float, default=DEFAULT_COMMAND_TIMEOUT, help="seconds allowed to each tool (default 120)"
+        "--timeout", type=seconds, default=DEFAULT_COMMAND_TIMEOUT, help="seconds allowed to each tool (default 120)"
     )
     bundle.add_argument("--hostname", help="host name for the manifest (default: this host's name)")
     bundle.add_argument("--asset-tag", help="asset tag hint for the manifest (REANIMATOR_ASSET_TAG)")
@@ -878,14 +892,16 @@ def build_parser() -> ArgumentParser:
     sync.add_argument("--token-file", help="file holding the API token")
     sync.add_argument("--proxy", help="HTTP(S) proxy URL, '' for none (default: http(s)_proxy; REANIMATOR_PROXY)")
     sync.add_argument("--ca-bundle", help="CA bundle to verify the server (REANIMATOR_CA_BUNDLE)")
-    sync.add_argument("--timeout", type=float, default=DEFAULT_HTTP_TIMEOUT, help="seconds per upload (default 120)")
+    sync.add_argument("--timeout", type=seconds, default=DEFAULT_HTTP_TIMEOUT, help="seconds per upload (default 120)")
     sync.add_argument(
         "--backoff",
-        type=float,
+        type=seconds_or_zero,
         default=60.0,
         help="seconds to wait after a first failed attempt, doubled on each further one (default 60; 0 = none)",
     )
-    sync.add_argument("--backoff-max", type=float, default=3600.0, help="longest wait between attempts (default 3600)")
+    sync.add_argument(
+        "--backoff-max", type=seconds, default=3600.0, help="longest wait between attempts (default 3600)"
+    )
     sync.add_argument("--ignore-backoff", action="store_true", help="try now, even while backing off")
     return parser
 

@@ -215,7 +215,10 @@ def test_unusable_spool_is_a_usage_error(tools: FakeTools, tmp_path: Path, pytho
     assert "cannot create the spool" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["bundle", "--timeout", "soon"], ["frobnicate"], []])
+@pytest.mark.parametrize(
+    "args",
+    [["bundle", "--timeout", "soon"], ["bundle", "--timeout", "0"], ["sync", "--backoff", "-1"], ["frobnicate"], []],
+)
 def test_bad_command_line_exits_1(tools: FakeTools, args: list[str]) -> None:
     assert run_collector(*args, path=tools.path).returncode == 1
 
