@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from reanimator.roles import ENGINEERS, INTEGRATORS, OPERATORS, ensure_roles
 from tests.factories import UserFactory
+
+# The suite shares two cores with MariaDB, Redis and Chromium: how fast Hypothesis can draw
+# examples there says nothing about the code under test, so its speed health checks and
+# per-example deadlines are off for every property test.
+settings.register_profile("reanimator", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("reanimator")
 
 
 @pytest.fixture
