@@ -113,6 +113,8 @@ class HttpClient:
                     last_problem = f"GET {shown} answered {status}"
                 else:
                     raise ConnectorError(self._redact(f"GET {shown} answered {status}; not retried.")) from None
+            except ValueError:  # http.client.InvalidURL, an unknown scheme: no retry helps
+                raise ConnectorError(f"GET {shown}: not a usable URL.") from None
             except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
                 last_problem = f"GET {shown} failed: {type(exc).__name__}: {reason}"

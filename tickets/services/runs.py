@@ -158,7 +158,8 @@ def run_connector(connector_id: int, *, run_id: int | None = None, client: HttpC
                 "cursor_before": cursor_iso(run.cursor_before),
                 "cursor_after": cursor_iso(cursor),
                 "error": run.error,
-                **result.as_counts(),
+                # "created" is a LogRecord attribute: the counts go under their own key
+                "counts": result.as_counts(),
             },
         )
     return run
