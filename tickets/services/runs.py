@@ -121,6 +121,10 @@ def run_connector(connector_id: int, *, run_id: int | None = None, client: HttpC
         run.save(update_fields=["status", "finished_at", "error"])
         logger.info("ticket sync skipped: connector busy", extra={"connector": connector.name, "run_id": run.pk})
         return run
+    # Runs still marked running hold no lock any more: their worker died with its lease.
+    SyncRun.objects.filter(connector_id=connector_id, status=SyncRunStatus.RUNNING).exclude(pk=run.pk).update(
+        status=SyncRunStatus.FAILED, finished_at=timezone.now(), error="The worker running it was lost."
+    )
     result = SyncResult()
     connector.refresh_from_db()
     cursor = connector.cursor
