@@ -126,7 +126,8 @@ def test_the_lock_of_a_worker_killed_mid_run_expires_and_the_next_run_takes_over
         fake.requests.clear()
 
         config.refresh_from_db()
-        assert config.locked_until is not None and config.locked_until > timezone.now()
+        assert config.locked_until is not None
+        assert config.locked_until > timezone.now()
         dead_run = SyncRun.objects.get(connector=config)
         assert dead_run.status == "running"
         assert run_connector(config.pk).status == "skipped"  # a live lease is respected
