@@ -55,20 +55,26 @@ class TicketAdmin(admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         ticket: Ticket = form.instance
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or not inline_form.is_valid():
-                continue
-            data = inline_form.cleaned_data
-            if data.get("DELETE") and inline_form.instance.pk:
-                unlink_ticket(inline_form.instance)
-            elif not inline_form.instance.pk and not data.get("DELETE"):
-                link_ticket(
+        # The admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                unlink_ticket(deleted.instance)
+                formset.deleted_objects.append(deleted.instance)
+        for added in formset.extra_forms:
+            if added.has_changed() and added not in formset.deleted_forms:
+                data = added.cleaned_data
+                link = link_ticket(
                     ticket,
                     asset=data.get("asset"),
                     component=data.get("component"),
                     project=data.get("project"),
                     user_id=request.user.pk,
                 )
+                formset.new_objects.append(link)
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool) -> None:
+        pass  # every ticket field belongs to its source; only the links are edited here
 
     @admin.action(description="Match the selected tickets against the registry again", permissions=["change"])
     def match_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
@@ -79,6 +85,9 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 class TicketConnectorForm(forms.ModelForm):
+    base_url = forms.URLField(
+        max_length=500, assume_scheme="https", help_text="Jira: the site root. JSON feed: the feed URL."
+    )
     secret = forms.CharField(
         label="Token",
         required=False,

@@ -103,8 +103,11 @@ def unlink_ticket(link: TicketLink) -> None:
     the ticket again does not bring the link back; linking it by hand undoes that."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=link.ticket_id)
-        key = link.target_key
-        TicketLink.objects.filter(pk=link.pk).delete()
+        stored = TicketLink.objects.filter(pk=link.pk).first()  # the row as stored, not as a form left it
+        if stored is None:
+            return
+        key = stored.target_key
+        stored.delete()
         if key not in (ticket.dismissed_targets or []):
             ticket.dismissed_targets = [*(ticket.dismissed_targets or []), key]
             Ticket.objects.filter(pk=ticket.pk).update(dismissed_targets=ticket.dismissed_targets)
