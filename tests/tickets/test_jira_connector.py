@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from tests.tickets.conftest import SECRET
 from tests.tickets.factories import TicketConnectorFactory
 from tests.tickets.fake_jira import FakeJira, issue
 from tickets.connectors.http import safe_url
-from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
+from tickets.models import SyncRun, Ticket, TicketLink
 from tickets.services.runs import run_connector
 from timeline.models import TimelineEvent
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 T = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
-def connector(fake_jira: FakeJira, **extra) -> TicketConnector:
+def connector(fake_jira: FakeJira, **extra: Any) -> Any:
     values = {
         "name": "jira-ops",
         "base_url": fake_jira.url,

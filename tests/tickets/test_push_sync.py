@@ -41,7 +41,7 @@ def item(external_id: str = "OPS-1", *, updated_at: str = "2026-03-02T08:00:00Z"
     }
 
 
-def push(client: APIClient, tickets: list[dict[str, Any]], source: str = "servicedesk") -> dict[str, Any]:
+def push(client: APIClient, tickets: list[Any], source: str = "servicedesk") -> dict[str, Any]:
     response = client.post(URL, {"source": source, "tickets": tickets}, format="json")
     assert response.status_code == 200, response.content
     return response.json()
