@@ -90,7 +90,11 @@ def dispatch_due_connectors(*, now: datetime | None = None) -> list[int]:
     advanced with a conditional UPDATE, so a connector is queued once per interval."""
     now = now or timezone.now()
     queued = []
-    due = TicketConnector.objects.filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now), enabled=True)
+    due = TicketConnector.objects.filter(
+        Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),  # a run still going needs no company
+        enabled=True,
+    )
     for connector in due.order_by("pk"):
         advanced = (
             TicketConnector.objects.filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now), pk=connector.pk)
