@@ -221,3 +221,15 @@ def test_ticket_list_query_count_does_not_grow_with_rows(engineer_client: APICli
     with CaptureQueriesContext(connection) as many:
         assert len(engineer_client.get(reverse("ticket-list")).json()["results"]) == 12
     assert len(many) == len(few)
+
+
+def test_the_push_shape_is_in_the_openapi_schema(engineer_client: APIClient) -> None:
+    response = engineer_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    operation = schema["paths"]["/api/connectors/tickets/sync/"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/TicketBatchRequest")
+    item = schema["components"]["schemas"]["TicketItemRequest"]
+    assert set(item["required"]) == {"external_id", "title", "updated_at"}
+    assert {"200", "202"} <= set(operation["responses"])
+    assert "/api/assets/{id}/tickets/" in schema["paths"]
