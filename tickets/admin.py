@@ -13,7 +13,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
-from tickets.services.links import link_ticket, relink_ticket, unlink_ticket
+from tickets.services.links import delete_ticket, link_ticket, relink_ticket, unlink_ticket
 from tickets.services.sync import stored_references
 
 
@@ -75,6 +75,13 @@ class TicketAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool) -> None:
         pass  # every ticket field belongs to its source; only the links are edited here
+
+    def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
+        delete_ticket(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            delete_ticket(ticket)
 
     @admin.action(description="Match the selected tickets against the registry again", permissions=["change"])
     def match_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

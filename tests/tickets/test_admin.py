@@ -131,3 +131,14 @@ def test_changelists_load(operator_web: Client) -> None:
     TicketConnectorFactory()
     for name in ("ticket", "ticketconnector", "syncrun"):
         assert operator_web.get(reverse(f"admin:tickets_{name}_changelist")).status_code == 200
+
+
+def test_deleting_a_ticket_in_admin_removes_its_timeline_events(operator_web: Client) -> None:
+    server = AssetFactory(vendor_serial_raw="MXQ2390RHW", vendor_serial="MXQ2390RHW")
+    sync_tickets([item("2026-03-02T08:00:00Z")], source="desk")
+    ticket = Ticket.objects.get()
+    assert TimelineEvent.objects.filter(subject_id=server.pk, event_type="TICKET_LINKED").exists()
+    response = operator_web.post(reverse("admin:tickets_ticket_delete", args=[ticket.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Ticket.objects.exists()
+    assert not TimelineEvent.objects.filter(event_type="TICKET_LINKED").exists()

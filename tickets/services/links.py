@@ -9,7 +9,7 @@ from registry.models import Asset, Component, Project
 from registry.services.identity import IdentityRules
 from tickets.choices import LinkOrigin
 from tickets.models import Ticket, TicketLink
-from tickets.services.events import write_ticket_linked_events
+from tickets.services.events import delete_ticket_linked_events, write_ticket_linked_events
 from tickets.services.matching import Found, References, match_ticket
 
 AUTOMATIC_ORIGINS = (LinkOrigin.EXPLICIT, LinkOrigin.MATCHED)
@@ -112,3 +112,11 @@ def unlink_ticket(link: TicketLink) -> None:
             ticket.dismissed_targets = [*(ticket.dismissed_targets or []), key]
             Ticket.objects.filter(pk=ticket.pk).update(dismissed_targets=ticket.dismissed_targets)
         write_ticket_linked_events(ticket)
+
+
+def delete_ticket(ticket: Ticket) -> None:
+    """Delete a ticket, its links and their timeline events (events have no foreign key to
+    cascade along). The next sync from its source brings it back, as a new ticket."""
+    with transaction.atomic():
+        delete_ticket_linked_events(ticket.pk)
+        ticket.delete()

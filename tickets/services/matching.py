@@ -31,6 +31,7 @@ from tickets.choices import LinkOrigin, LinkTarget
 # such as "S4EX-7NY0"); trailing sentence punctuation is not part of it.
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 MAX_TOKENS = 2000  # a pasted log in a description must not turn into a huge IN list
+MAX_PREFIX_LOOKUPS = 200
 MIN_SERIAL_LENGTH = 4
 MIN_HOSTNAME_LENGTH = 3
 
@@ -216,7 +217,8 @@ def _lookup_hostnames(keys: dict[str, str]) -> dict[str, set[Target]]:
     for key in by_key:
         if "." in key:
             short_of[key.split(".", 1)[0]].append(key)
-    prefixes = [key for key in by_key if "." not in key]
+    # Each short name is one index range scan; a pasted log must not make hundreds of them.
+    prefixes = [key for key in by_key if "." not in key][:MAX_PREFIX_LOOKUPS]
     condition = Q(hostname__in=sorted(exact | set(short_of)))
     for prefix in prefixes:
         condition |= Q(hostname__startswith=f"{prefix}.")
