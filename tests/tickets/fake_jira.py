@@ -67,6 +67,9 @@ class FakeJira:
     arrived: threading.Event = field(default_factory=threading.Event)
     url: str = ""
 
+    def search_by_token(self, params: dict[str, str]) -> dict[str, Any]:
+        return _token_page(self, params)
+
     def search(self, params: dict[str, str]) -> dict[str, Any]:
         jql = params.get("jql", "")
         selected = self.issues
@@ -83,6 +86,17 @@ class FakeJira:
             "total": len(selected),
             "issues": selected[start : start + size],
         }
+
+
+def _token_page(state: FakeJira, params: dict[str, str]) -> dict[str, Any]:
+    """Jira Cloud's enhanced search: no startAt, no total; an opaque nextPageToken."""
+    start = int(params.get("nextPageToken", "0").removeprefix("tok-") or 0)
+    page = state.search({**params, "startAt": str(start)})
+    end = start + len(page["issues"])
+    body: dict[str, Any] = {"issues": page["issues"], "isLast": end >= page["total"]}
+    if end < page["total"]:
+        body["nextPageToken"] = f"tok-{end}"
+    return body
 
 
 def _updated(item: dict[str, Any]) -> datetime:
@@ -111,6 +125,9 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
                     self._answer(500, {"errorMessages": ["Internal server error"]})
                     return
                 self._answer(200, state.search(params))
+                return
+            if parts.path == "/rest/api/3/search/jql":
+                self._answer(200, state.search_by_token(params))
                 return
             self._answer(404, {"errorMessages": ["no such resource"]})
 

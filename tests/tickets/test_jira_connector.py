@@ -265,3 +265,13 @@ def test_an_issue_the_push_validation_refuses_is_rejected_and_the_cursor_passes_
     assert run.item_errors[0]["external_id"] == "OPS-2"
     assert "title" in run.item_errors[0]["errors"]
     assert run.cursor_after == T + timedelta(minutes=1)
+
+
+def test_jira_cloud_enhanced_search_pages_by_token(fake_jira: FakeJira, waits) -> None:
+    fake_jira.issues = five_issues()
+    config = connector(fake_jira, field_mapping={"search_path": "rest/api/3/search/jql"})
+    run = run_connector(config.pk)
+    assert (run.status, run.created) == ("succeeded", 5)
+    assert [r.path for r in fake_jira.requests] == ["/rest/api/3/search/jql"] * 3
+    assert [r.params.get("nextPageToken") for r in fake_jira.requests] == [None, "tok-2", "tok-4"]
+    assert all("startAt" not in r.params for r in fake_jira.requests)

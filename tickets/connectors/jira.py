@@ -1,5 +1,6 @@
 """Jira: REST search by JQL (`/rest/api/2/search`), `updated >= cursor`, oldest first, paged
-with startAt (or nextPageToken where the site answers with one).
+with startAt; or, with `"search_path": "rest/api/3/search/jql"` in the field mapping, Jira
+Cloud's enhanced search, paged with nextPageToken.
 
 Field mapping (TicketConnector.field_mapping), all optional:
 
@@ -7,7 +8,7 @@ Field mapping (TicketConnector.field_mapping), all optional:
      "category": "issuetype.name", "reporter": "reporter.displayName",
      "serials": ["customfield_10071"], "asset_tags": ["customfield_10072"],
      "hostnames": ["customfield_10073"], "projects": ["customfield_10074"],
-     "status": {"Waiting for vendor": "in_progress"}}
+     "status": {"Waiting for vendor": "in_progress"}, "search_path": "rest/api/2/search"}
 
 Paths are dotted paths into an issue's `fields`. Reference fields may hold a string (split on
 commas and whitespace), a list, or option objects ({"value": ...} or {"name": ...}). Without a
@@ -80,14 +81,17 @@ class JiraConnector:
 
     # --- paging ------------------------------------------------------------------------------
     def pages(self, cursor: datetime | None) -> Iterator[Page]:
-        url = self.config.base_url.rstrip("/") + "/" + SEARCH_PATH
+        path = str(self.mapping.get("search_path") or SEARCH_PATH).strip("/")
+        url = self.config.base_url.rstrip("/") + "/" + path
+        # Jira Cloud's enhanced search (rest/api/3/search/jql) pages by token only.
+        by_token = path.endswith("/jql")
         jql, fields = self.jql(cursor), self._fields()
         start_at, token = 0, None
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"jql": jql, "maxResults": self.config.page_size, "fields": fields}
             if token:
                 params["nextPageToken"] = token
-            else:
+            elif not by_token:
                 params["startAt"] = start_at
             body = self.client.get_json(url, params)
             if not isinstance(body, dict) or not isinstance(body.get("issues"), list):
@@ -96,9 +100,9 @@ class JiraConnector:
             yield self._page(issues)
             start_at += len(issues)
             token = body.get("nextPageToken")
-            if token:
+            if token and body.get("isLast") is not True:
                 continue
-            if not issues or body.get("isLast") is True:
+            if by_token or not issues or body.get("isLast") is True:
                 return
             total = body.get("total")
             if isinstance(total, int) and start_at >= total:
