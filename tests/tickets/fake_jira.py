@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,8 +61,10 @@ class FakeJira:
     requests: list[Request] = field(default_factory=list)
     # request number (1-based, counting every request) -> (status, headers)
     fail: dict[int, tuple[int, dict[str, str]]] = field(default_factory=dict)
-    # answer every search whose startAt is this with 500 (a page that keeps failing)
-    fail_start_at: int | None = None
+    # answer every request from this one on (1-based) with 500: a source that stays down
+    fail_from: int | None = None
+    # called with the request number before answering: lets a test change issues mid-run
+    on_request: Callable[[int], None] | None = None
     hold: threading.Event | None = None  # when set up, requests wait for it
     arrived: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -120,10 +122,12 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
                 status, headers = state.fail[number]
                 self._answer(status, {"errorMessages": ["planned failure"]}, headers)
                 return
+            if state.on_request is not None:
+                state.on_request(number)
+            if state.fail_from is not None and number >= state.fail_from:
+                self._answer(500, {"errorMessages": ["Internal server error"]})
+                return
             if parts.path == "/rest/api/2/search":
-                if state.fail_start_at is not None and int(params.get("startAt", 0)) == state.fail_start_at:
-                    self._answer(500, {"errorMessages": ["Internal server error"]})
-                    return
                 self._answer(200, state.search(params))
                 return
             if parts.path == "/rest/api/3/search/jql":

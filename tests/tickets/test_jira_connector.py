@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,11 @@ def five_issues() -> list[dict]:
     ]
 
 
+def _since(jql: str) -> str | None:
+    match = re.search(r'updated >= "([^"]+)"', jql)
+    return match.group(1) if match else None
+
+
 @contextmanager
 def json_log() -> Iterator[io.StringIO]:
     stream = io.StringIO()
@@ -79,7 +85,12 @@ def test_pull_pages_through_the_search_and_links_what_the_tickets_name(fake_jira
     run = run_connector(config.pk)
 
     assert (run.status, run.created, run.updated, run.unchanged, run.rejected) == ("succeeded", 5, 0, 0, 0)
-    assert [r.params["startAt"] for r in fake_jira.requests] == ["0", "2", "4"]
+    # Each page is asked for from the newest minute read, past the issues of that minute read.
+    assert [(r.params["startAt"], _since(r.params["jql"])) for r in fake_jira.requests] == [
+        ("0", None),
+        ("1", "2026-03-02 08:01"),
+        ("1", "2026-03-02 08:03"),
+    ]
     first = fake_jira.requests[0]
     assert first.params["jql"] == "(project = OPS) ORDER BY updated ASC, key ASC"
     assert first.params["maxResults"] == "2"
@@ -147,7 +158,7 @@ def test_429_waits_as_long_as_retry_after_says(fake_jira: FakeJira, waits) -> No
     assert run.status == "succeeded"
     assert run.created == 5
     assert waits == [7.0]
-    assert [r.params["startAt"] for r in fake_jira.requests] == ["0", "2", "2", "4"]
+    assert [r.params["startAt"] for r in fake_jira.requests] == ["0", "1", "1", "1"]
 
 
 def test_a_transient_500_is_retried_with_backoff(fake_jira: FakeJira, waits, settings) -> None:
@@ -164,7 +175,7 @@ def test_a_500_mid_run_keeps_what_was_stored_and_the_next_run_resumes_from_the_c
 ) -> None:
     settings.REANIMATOR_TICKET_SYNC_ATTEMPTS = 3
     fake_jira.issues = five_issues()
-    fake_jira.fail_start_at = 2  # the second page keeps failing
+    fake_jira.fail_from = 2  # Jira goes down after the first page
     config = connector(fake_jira)
 
     failed = run_connector(config.pk)
@@ -179,7 +190,7 @@ def test_a_500_mid_run_keeps_what_was_stored_and_the_next_run_resumes_from_the_c
     assert config.locked_until is None
     assert len(waits) == 2
 
-    fake_jira.fail_start_at = None
+    fake_jira.fail_from = None
     fake_jira.requests.clear()
     resumed = run_connector(config.pk)
 
@@ -215,7 +226,7 @@ def test_the_token_never_reaches_the_logs_or_the_run(fake_jira: FakeJira, waits,
     settings.REANIMATOR_TICKET_SYNC_ATTEMPTS = 2
     fake_jira.issues = five_issues()
     fake_jira.fail = {1: (500, {})}
-    fake_jira.fail_start_at = 4
+    fake_jira.fail_from = 3
     config = connector(fake_jira)
     with json_log() as log:
         run = run_connector(config.pk)
@@ -275,3 +286,20 @@ def test_jira_cloud_enhanced_search_pages_by_token(fake_jira: FakeJira, waits) -
     assert [r.path for r in fake_jira.requests] == ["/rest/api/3/search/jql"] * 3
     assert [r.params.get("nextPageToken") for r in fake_jira.requests] == [None, "tok-2", "tok-4"]
     assert all("startAt" not in r.params for r in fake_jira.requests)
+
+
+def test_an_issue_updated_while_the_run_pages_does_not_push_another_out_of_reach(fake_jira: FakeJira, waits) -> None:
+    fake_jira.issues = five_issues()
+
+    def update_ops1_after_the_first_page(number: int) -> None:
+        if number == 2:  # OPS-1 changes in Jira: it moves to the end of the ordered result
+            fake_jira.issues[0] = issue("OPS-1", T + timedelta(minutes=10), summary="Server MXQ2390RHW fixed")
+
+    fake_jira.on_request = update_ops1_after_the_first_page
+    run = run_connector(connector(fake_jira).pk)
+
+    assert run.status == "succeeded"
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["OPS-1", "OPS-2", "OPS-3", "OPS-4", "OPS-5"]
+    assert Ticket.objects.get(external_id="OPS-1").title == "Server MXQ2390RHW fixed"
+    assert (run.created, run.updated) == (5, 1)
+    assert run.cursor_after == T + timedelta(minutes=10)

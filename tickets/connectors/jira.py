@@ -81,14 +81,20 @@ class JiraConnector:
 
     # --- paging ------------------------------------------------------------------------------
     def pages(self, cursor: datetime | None) -> Iterator[Page]:
+        """Pages oldest first. With startAt paging every page is asked for again from the
+        newest minute seen so far, skipping the issues of that minute already read: an issue
+        updated while the run pages moves to the end of the result and is read there, and it
+        never shifts the issues not yet read out of reach (plain startAt paging would skip one
+        for every issue updated meanwhile, for good, since the cursor moves past it)."""
         path = str(self.mapping.get("search_path") or SEARCH_PATH).strip("/")
         url = self.config.base_url.rstrip("/") + "/" + path
         # Jira Cloud's enhanced search (rest/api/3/search/jql) pages by token only.
         by_token = path.endswith("/jql")
-        jql, fields = self.jql(cursor), self._fields()
-        start_at, token = 0, None
+        fields = self._fields()
+        since, start_at, token = cursor, 0, None
+        read: list[datetime] = []  # updated times of the issues read in this run
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"jql": jql, "maxResults": self.config.page_size, "fields": fields}
+            params: dict[str, Any] = {"jql": self.jql(since), "maxResults": self.config.page_size, "fields": fields}
             if token:
                 params["nextPageToken"] = token
             elif not by_token:
@@ -97,16 +103,24 @@ class JiraConnector:
             if not isinstance(body, dict) or not isinstance(body.get("issues"), list):
                 raise ConnectorError("Jira answered a search result without `issues`.")
             issues = [issue for issue in body["issues"] if isinstance(issue, dict)]
-            yield self._page(issues)
-            start_at += len(issues)
-            token = body.get("nextPageToken")
-            if token and body.get("isLast") is not True:
+            page = self._page(issues)
+            yield page
+            read.extend(t for t in (_parse_time(i.get("updated_at")) for i in page.items) if t is not None)
+            if by_token:
+                token = body.get("nextPageToken")
+                if not token or body.get("isLast") is True or not issues:
+                    return
                 continue
-            if by_token or not issues or body.get("isLast") is True:
-                return
             total = body.get("total")
-            if isinstance(total, int) and start_at >= total:
+            if not issues or body.get("isLast") is True or (isinstance(total, int) and start_at + len(issues) >= total):
                 return
+            if page.cursor is not None and (since is None or page.cursor > since):
+                since = page.cursor
+            if since is None:
+                start_at += len(issues)
+            else:
+                minute = since.replace(second=0, microsecond=0)
+                start_at = sum(1 for t in read if t >= minute)
 
     def _page(self, issues: list[dict[str, Any]]) -> Page:
         page = Page()
