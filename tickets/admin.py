@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from tickets.choices import SyncTrigger
 from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
 from tickets.services.links import delete_ticket, link_ticket, relink_ticket, unlink_ticket
+from tickets.services.runs import request_pull
 from tickets.services.sync import stored_references
 
 
@@ -146,6 +148,15 @@ class TicketConnectorAdmin(admin.ModelAdmin):
         ("What", {"fields": ["query", "field_mapping", "page_size"]}),
         ("State", {"fields": ["cursor", "next_run_at", "locked_until", "created_at", "updated_at"]}),
     ]
+
+    actions = ["run_now"]
+
+    @admin.action(description="Pull from the selected connectors now", permissions=["change"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet[TicketConnector]) -> None:
+        runs = [request_pull(connector, trigger=SyncTrigger.ADMIN) for connector in queryset.filter(enabled=True)]
+        self.message_user(
+            request, f"Queued {len(runs)} run(s): " + ", ".join(str(run.pk) for run in runs), messages.SUCCESS
+        )
 
     @admin.display(boolean=True, description="token set")
     def has_token(self, connector: TicketConnector) -> bool:

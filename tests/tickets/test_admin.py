@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.factories import AssetFactory, ProjectFactory
 from tests.tickets.conftest import SECRET
 from tests.tickets.factories import TicketConnectorFactory
-from tickets.models import Ticket, TicketConnector, TicketLink
+from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
 from tickets.services.sync import sync_tickets
 from timeline.models import TimelineEvent
 
@@ -142,3 +142,20 @@ def test_deleting_a_ticket_in_admin_removes_its_timeline_events(operator_web: Cl
     assert response.status_code == 302
     assert not Ticket.objects.exists()
     assert not TimelineEvent.objects.filter(event_type="TICKET_LINKED").exists()
+
+
+def test_run_now_action_queues_a_run_of_each_enabled_connector(
+    operator_web: Client, django_capture_on_commit_callbacks
+) -> None:
+    on = TicketConnectorFactory(name="jira-on")
+    off = TicketConnectorFactory(name="jira-off", enabled=False)
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        response = operator_web.post(
+            reverse("admin:tickets_ticketconnector_changelist"),
+            {"action": "run_now", "_selected_action": [str(on.pk), str(off.pk)]},
+        )
+    assert response.status_code == 302
+    assert [(run.connector_id, run.trigger, run.status) for run in SyncRun.objects.all()] == [
+        (on.pk, "admin", "queued")
+    ]
+    assert len(enqueued) == 1
