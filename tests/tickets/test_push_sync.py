@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from tests.api_base import assert_error_shape
 from tests.factories import AssetFactory, ComponentFactory
 from tickets.models import SyncRun, Ticket, TicketLink
+from tickets.services.queries import linked_tickets
 from tickets.services.sync import sync_tickets
 from timeline.choices import EventType
 from timeline.models import TimelineEvent
@@ -233,3 +234,14 @@ def test_the_push_shape_is_in_the_openapi_schema(engineer_client: APIClient) -> 
     assert set(item["required"]) == {"external_id", "title", "updated_at"}
     assert {"200", "202"} <= set(operation["responses"])
     assert "/api/assets/{id}/tickets/" in schema["paths"]
+
+
+def test_linked_tickets_for_a_server_card_newest_first_in_two_queries(django_assert_num_queries) -> None:
+    server = AssetFactory(vendor_serial_raw="MXQ2390RHW", vendor_serial="MXQ2390RHW")
+    sync_tickets(
+        [item("OPS-1", updated_at="2026-03-02T08:00:00Z"), item("OPS-2", updated_at="2026-03-03T08:00:00Z")],
+        source="servicedesk",
+    )
+    with django_assert_num_queries(2):
+        rows = [(t.external_id, [link.origin for link in t.links.all()]) for t in linked_tickets(asset_id=server.pk)]
+    assert rows == [("OPS-2", ["matched"]), ("OPS-1", ["matched"])]

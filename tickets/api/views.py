@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,8 +24,9 @@ from tickets.api.serializers import (
 )
 from tickets.choices import SyncTrigger
 from tickets.filtersets import SyncRunFilterSet, TicketFilterSet
-from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
+from tickets.models import SyncRun, Ticket, TicketConnector
 from tickets.payload import MAX_BATCH, TicketBatchSerializer
+from tickets.services.queries import linked_tickets, tickets_with_links
 from tickets.services.runs import record_push, request_pull
 from tickets.services.sync import sync_tickets
 
@@ -34,10 +35,6 @@ class SyncPermission(DjangoModelPermissions):
     """Pushing tickets or triggering a pull needs tickets.add_ticket (integrators, operators)."""
 
     perms_map = {**DjangoModelPermissions.perms_map, "POST": ["%(app_label)s.add_%(model_name)s"]}
-
-
-def tickets_queryset() -> QuerySet[Ticket]:
-    return Ticket.objects.prefetch_related(Prefetch("links", queryset=TicketLink.objects.order_by("id")))
 
 
 class TicketSyncView(APIView):
@@ -117,7 +114,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = TicketFilterSet
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return tickets_queryset()
+        return tickets_with_links()
 
 
 class SyncRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -136,7 +133,7 @@ class SubjectTicketsView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Ticket]:
         subject = get_object_or_404(self.subject_model, pk=self.kwargs["pk"])
-        return tickets_queryset().filter(**{f"links__{self.link_field}": subject.pk})
+        return linked_tickets(**{f"{self.link_field}_id": subject.pk})
 
 
 class AssetTicketsView(SubjectTicketsView):
