@@ -18,8 +18,8 @@ OPERATORS, ENGINEERS, INTEGRATORS = "operators", "engineers", "integrators"
 
 # (app_label, codename prefix or full codename). A bare app label means every permission of it.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str | None]]] = {
-    OPERATORS: [("registry", None), ("ingest", None), ("timeline", None)],
-    ENGINEERS: [("registry", "view_"), ("ingest", "view_"), ("timeline", "view_")],
+    OPERATORS: [("registry", None), ("ingest", None), ("timeline", None), ("tickets", None)],
+    ENGINEERS: [("registry", "view_"), ("ingest", "view_"), ("timeline", "view_"), ("tickets", "view_")],
     INTEGRATORS: [
         ("registry", "view_"),
         ("ingest", "view_"),
@@ -29,6 +29,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str | None]]] = {
         ("registry", "change_asset"),
         ("registry", "add_component"),
         ("registry", "change_component"),
+        ("tickets", "view_ticket"),
+        ("tickets", "view_ticketlink"),
+        ("tickets", "view_syncrun"),
+        ("tickets", "add_ticket"),
+        ("tickets", "change_ticket"),
     ],
 }
 
