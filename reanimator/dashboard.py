@@ -11,6 +11,7 @@ from django.db.models import Count
 from ingest.services.console import ConsoleSummary, console_summary
 from registry.choices import AssetStatus, ComponentClass
 from registry.models import Asset, Component
+from tickets.views import open_tickets
 from timeline.choices import EventType, SubjectType
 from timeline.models import TimelineEvent
 from timeline.services.display import EventRow, describe
@@ -33,7 +34,7 @@ class DashboardSummary:
     bundles: ConsoleSummary
     movements: list[EventRow]
     firmware_changes: list[EventRow]
-    open_tickets: list[Any] | None
+    open_tickets: list[Any]
 
 
 def _counts(rows: dict[Any, int], labels: dict[Any, str]) -> list[Count_]:
@@ -74,5 +75,5 @@ def dashboard_summary(*, recent: int = 10) -> DashboardSummary:
         bundles=console_summary(),
         movements=described[: len(movements)],
         firmware_changes=described[len(movements) :],
-        open_tickets=None,
+        open_tickets=open_tickets(),
     )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("ingest/", include("ingest.urls")),
+    path("tickets/", include("tickets.urls")),
     path("", include("registry.urls")),
 ]
 

@@ -19,6 +19,7 @@ from registry.filtersets import AssetFilterSet, ComponentFilterSet
 from registry.models import Asset, Component, Installation, Location, Lot, Project
 from registry.normalisation import normalise_text
 from registry.services.cards import component_card, health_series, parts_in, server_card, sparkline
+from tickets.views import tickets_for_asset, tickets_for_component
 from timeline.choices import SubjectType
 from timeline.views import timeline_context
 
@@ -153,7 +154,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["groups"] = parts_in(asset, moment=moment)
         context["part_count"] = sum(len(g.parts) for g in context["groups"])
     context.update(timeline_context(request, SubjectType.ASSET, asset.pk))
-    context["tickets"] = _tickets_for(asset=asset)
+    context["tickets"] = tickets_for_asset(asset)
     return render_page(
         request, "registry/asset_detail.html", "registry/partials/asset_parts.html", context, target="parts-panel"
     )
@@ -174,10 +175,5 @@ def component_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "admin_url": reverse("admin:registry_component_change", args=[component.pk]),
     }
     context.update(timeline_context(request, SubjectType.COMPONENT, component.pk))
-    context["tickets"] = _tickets_for(component=component)
+    context["tickets"] = tickets_for_component(component)
     return render_page(request, "registry/component_detail.html", "registry/component_detail.html", context)
-
-
-def _tickets_for(**target: Any) -> list[Any] | None:
-    """Linked tickets, when the tickets app has them; None hides the panel."""
-    return None
