@@ -223,7 +223,8 @@ def _demo_tickets() -> None:
     failed = TimelineEvent.objects.filter(event_type=EventType.FAILED).order_by("timestamp", "id").first()
     moved = TimelineEvent.objects.filter(event_type=EventType.MOVED).order_by("timestamp", "id").first()
     failed_part = Component.objects.filter(pk=failed.subject_id).first() if failed else None
-    failed_host = Asset.objects.filter(pk=(failed.payload or {}).get("asset_id")).first() if failed else None
+    failed_asset_id = int((failed.payload or {}).get("asset_id") or 0) if failed else 0
+    failed_host = Asset.objects.filter(pk=failed_asset_id).first() if failed_asset_id else None
     moved_part = Component.objects.filter(pk=moved.subject_id).first() if moved else None
 
     def at(days: float) -> str:
