@@ -82,7 +82,10 @@ def parts_in(asset: Asset, *, moment: datetime | None = None) -> list[PartGroup]
             component_class, PartGroup(component_class, CLASS_LABELS.get(component_class, component_class))
         )
         installation.health = Health(installation.health_raw or {})  # type: ignore[attr-defined]
-        installation.certain = moment is None or moment <= installation.last_seen_at  # type: ignore[attr-defined]
+        # As the API says it: inside the removal window (last_seen_at, removed_at] the part may be gone.
+        installation.certain = (  # type: ignore[attr-defined]
+            moment is None or installation.removed_at is None or moment <= installation.last_seen_at
+        )
         group.parts.append(installation)
     order = {value: index for index, value in enumerate(ComponentClass.values)}
     return sorted(groups.values(), key=lambda g: order.get(g.component_class, 99))

@@ -62,16 +62,25 @@ def _parts(n: int, parts: int, *, swapped: str | None = None, firmware: str = "F
 
 @pytest.fixture
 def fleet(ingest) -> Callable[..., Fleet]:  # noqa: F811
-    """servers x parts, three snapshots: the second swaps the NVMe drives of neighbouring
-    servers (moves) and updates the BIOS and drive firmware; the third sees it all again."""
+    """servers x parts, three snapshots a week apart (node-n n minutes after node-0): at the
+    second each server has its neighbour's NVMe drive (node-0 takes node-1's: a move, as
+    node-1's is taken by node-1 from node-2; node-0's own drive turns up in the last server
+    only after node-0 was seen without it: a removal, then an install), the BIOS and the
+    firmware are updated; the third sees it all again."""
 
     def build(servers: int = 1, parts: int = 4) -> Fleet:
         bundles = []
         for n in range(servers):
             host = f"node-{n:02d}.dc1.example.com"
-            bundles.append(ingest(inventory(f"SRV-{n}", T1, _parts(n, parts), firmware={"BIOS": "1.0"}, hostname=host)))
-        for when in (T2, T3):
+            when = T1 + timedelta(minutes=n)
+            bundles.append(
+                ingest(inventory(f"SRV-{n}", when, _parts(n, parts), firmware={"BIOS": "1.0"}, hostname=host))
+            )
+        for snapshot in (T2, T3):
             for n in range(servers):
+                # node-n is collected n minutes after node-0: node-0 sees its neighbour's drive
+                # before node-1 is seen without it, which makes that a move
+                when = snapshot + timedelta(minutes=n)
                 host = f"node-{n:02d}.dc1.example.com"
                 # each server gets its neighbour's drive (a lone server gets a new one)
                 other = f"NV-{(n + 1) % servers}-0" if servers > 1 else "NV-NEW-0"
