@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from django.conf import settings as django_settings
 from ingest.models import LogBundle
 from ingest.tasks import parse_bundle_task
 from reanimator.celery import app as celery_app
-from tests.ingest.bundles import corpus_bundle
+from tests.ingest.bundles import corpus_bundle, inventory, part
 from timeline.models import TimelineEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -162,3 +163,49 @@ def test_lists_filter_without_a_reload_and_push_the_url(
     screenshot("components-nvme")
     page.goto(f"{live_server.url}/")
     screenshot("dashboard")
+
+
+def test_drop_several_bundles_on_the_console(page, live_server, sign_in, screenshot, operator) -> None:
+    """Drag and drop: the drop zone hands the files to the form, which uploads them all."""
+    sign_in(operator)
+    page.goto(f"{live_server.url}/ingest/")
+    docs = [
+        inventory(f"SRV-DROP-{n}", datetime(2026, 3, 1, 10, n, tzinfo=UTC), [part("PSU", f"PS-DROP-{n}")]).decode()
+        for n in range(2)
+    ]
+    page.evaluate(
+        """(docs) => {
+            const transfer = new DataTransfer();
+            docs.forEach((doc, n) => transfer.items.add(new File([doc], `drop-${n}.json`, {type: "application/json"})));
+            const zone = document.querySelector("[data-dropzone]");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        docs,
+    )
+    page.wait_for_function("document.querySelectorAll('[data-upload-result]').length === 2")
+    assert page.locator("#bundle-list tr", has_text="drop-0.json").count() == 1
+    assert page.locator("#bundle-list tr", has_text="drop-1.json").count() == 1
+    assert LogBundle.objects.filter(original_filename__startswith="drop-").count() == 2
+    screenshot("ingest-console-dropped")
+
+
+def test_pages_read_without_javascript(browser, live_server, operator, fleet) -> None:
+    asset = fleet(servers=1).first
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{live_server.url}/accounts/login/")
+        tab.fill("input[name=username]", operator.username)
+        tab.fill("input[name=password]", "correct horse battery staple")
+        tab.click("button[type=submit]")
+        tab.goto(f"{live_server.url}/assets/{asset.pk}/")
+        assert "PS-0-0" in tab.locator("#parts-panel").inner_text()
+        # without JavaScript the times stay in UTC
+        assert tab.locator("#bundles time").first.inner_text().endswith("UTC")
+        tab.fill("#parts-panel input[name=as_of]", "2026-01-01")
+        tab.click("#parts-panel button[type=submit]")
+        assert "as_of=2026-01-01" in tab.url
+        assert "Nothing was known to be in this server then" in tab.content()
+    finally:
+        context.close()
