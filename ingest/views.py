@@ -25,6 +25,8 @@ from ingest.tasks import parse_bundle_task
 from reanimator.pages import render_page, wants_partial
 
 RECENT_BUNDLES = 25
+MAX_FILES = 20  # per upload; each file has the bundle size limit
+_MULTIPART_OVERHEAD = 64 * 1024
 ACTIVE = (BundleStatus.RECEIVED, BundleStatus.PARSING)
 
 
@@ -81,7 +83,15 @@ def console(request: HttpRequest) -> HttpResponse:
 
 
 def _upload(request: HttpRequest) -> list[UploadResult]:
+    # Refuse an oversized body before Django spools it to disk (the API does the same).
+    limit = settings.REANIMATOR_MAX_BUNDLE_BYTES * MAX_FILES + _MULTIPART_OVERHEAD
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        message = f"The upload exceeds {limit} bytes; send at most {MAX_FILES} bundles at a time."
+        return [UploadResult("(upload)", None, error_code="bundle_too_large", error_message=message)]
     files = request.FILES.getlist("files")
+    if len(files) > MAX_FILES:
+        message = f"{len(files)} files at once; send at most {MAX_FILES} bundles at a time."
+        return [UploadResult("(upload)", None, error_code="too_many_files", error_message=message)]
     if not files:
         return [UploadResult("(no file)", None, error_code="missing_file", error_message="Choose a bundle to upload.")]
     results = []

@@ -11,7 +11,7 @@ from django.db.models import Count
 from ingest.services.console import ConsoleSummary, console_summary
 from registry.choices import AssetStatus, ComponentClass
 from registry.models import Asset, Component
-from tickets.views import open_tickets
+from tickets.services.panels import open_tickets
 from timeline.choices import EventType, SubjectType
 from timeline.models import TimelineEvent
 from timeline.services.display import EventRow, describe

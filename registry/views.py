@@ -19,7 +19,7 @@ from registry.filtersets import AssetFilterSet, ComponentFilterSet
 from registry.models import Asset, Component, Installation, Location, Lot, Project
 from registry.normalisation import normalise_text
 from registry.services.cards import component_card, health_series, parts_in, server_card, sparkline
-from tickets.views import tickets_for_asset, tickets_for_component
+from tickets.services.panels import tickets_for_asset, tickets_for_component
 from timeline.choices import SubjectType
 from timeline.views import timeline_context
 

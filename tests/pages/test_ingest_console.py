@@ -156,3 +156,13 @@ def test_bundle_status_partial_polls_while_parsing(engineer_web, ingest) -> None
     html = engineer_web.get(f"/ingest/bundles/{bundle.pk}/", **htmx("bundle-status")).content.decode()
     assert "<html" not in html
     assert 'hx-trigger="every 2s"' in html
+
+
+def test_more_than_the_file_limit_is_refused(operator_web, monkeypatch) -> None:
+    from ingest import views
+
+    monkeypatch.setattr(views, "MAX_FILES", 1)
+    files = [_file(_bundle("SRV-1"), "one.json"), _file(_bundle("SRV-2"), "two.json")]
+    html = operator_web.post("/ingest/", {"files": files}, **htmx()).content.decode()
+    assert "too_many_files" in html
+    assert LogBundle.objects.count() == 0
