@@ -182,6 +182,8 @@ SPECTACULAR_SETTINGS = {
         "ComponentClassEnum": "registry.choices.ComponentClass",
         "AssetStatusEnum": "registry.choices.AssetStatus",
         "LocationKindEnum": "registry.choices.LocationKind",
+        "TicketStatusEnum": "tickets.choices.TicketStatus",
+        "SyncRunStatusEnum": "tickets.choices.SyncRunStatus",
     },
 }
 
@@ -202,7 +204,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE = {
     "ingest-requeue-stale-bundles": {"task": "ingest.requeue_stale_bundles", "schedule": 300.0},
+    # Queues a pull of each enabled ticket connector whose own interval has passed.
+    "tickets-dispatch-due-connectors": {"task": "tickets.dispatch_due_connectors", "schedule": 60.0},
 }
+# Ticket pulls: attempts per request (network errors, 5xx, 429), first backoff, request
+# timeout, and the run lock's lease (a crashed worker's lock expires after it).
+REANIMATOR_TICKET_SYNC_ATTEMPTS = env_int("REANIMATOR_TICKET_SYNC_ATTEMPTS", 5)
+REANIMATOR_TICKET_SYNC_BACKOFF_SECONDS = env_int("REANIMATOR_TICKET_SYNC_BACKOFF_SECONDS", 2)
+REANIMATOR_TICKET_SYNC_TIMEOUT_SECONDS = env_int("REANIMATOR_TICKET_SYNC_TIMEOUT_SECONDS", 30)
+REANIMATOR_TICKET_SYNC_LOCK_SECONDS = env_int("REANIMATOR_TICKET_SYNC_LOCK_SECONDS", 600)
 
 # --- logging: one JSON object per line, with the request id ------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/ingest/", include("ingest.api.urls")),
     path("api/", include("timeline.api.urls")),
+    path("api/", include("tickets.api.urls")),
     path("api/", include("registry.api.urls")),
     # pages
     path("", views.dashboard, name="dashboard"),

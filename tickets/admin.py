@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from tickets.choices import SyncTrigger
 from tickets.models import SyncRun, Ticket, TicketConnector, TicketLink
-from tickets.services.links import link_ticket, relink_ticket, unlink_ticket
+from tickets.services.links import delete_ticket, link_ticket, relink_ticket, unlink_ticket
+from tickets.services.runs import request_pull
 from tickets.services.sync import stored_references
 
 
@@ -55,20 +57,33 @@ class TicketAdmin(admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         ticket: Ticket = form.instance
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or not inline_form.is_valid():
-                continue
-            data = inline_form.cleaned_data
-            if data.get("DELETE") and inline_form.instance.pk:
-                unlink_ticket(inline_form.instance)
-            elif not inline_form.instance.pk and not data.get("DELETE"):
-                link_ticket(
+        # The admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                unlink_ticket(deleted.instance)
+                formset.deleted_objects.append(deleted.instance)
+        for added in formset.extra_forms:
+            if added.has_changed() and added not in formset.deleted_forms:
+                data = added.cleaned_data
+                link = link_ticket(
                     ticket,
                     asset=data.get("asset"),
                     component=data.get("component"),
                     project=data.get("project"),
                     user_id=request.user.pk,
                 )
+                formset.new_objects.append(link)
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool) -> None:
+        pass  # every ticket field belongs to its source; only the links are edited here
+
+    def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
+        delete_ticket(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            delete_ticket(ticket)
 
     @admin.action(description="Match the selected tickets against the registry again", permissions=["change"])
     def match_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
@@ -79,6 +94,9 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 class TicketConnectorForm(forms.ModelForm):
+    base_url = forms.URLField(
+        max_length=500, assume_scheme="https", help_text="Jira: the site root. JSON feed: the feed URL."
+    )
     secret = forms.CharField(
         label="Token",
         required=False,
@@ -130,6 +148,15 @@ class TicketConnectorAdmin(admin.ModelAdmin):
         ("What", {"fields": ["query", "field_mapping", "page_size"]}),
         ("State", {"fields": ["cursor", "next_run_at", "locked_until", "created_at", "updated_at"]}),
     ]
+
+    actions = ["run_now"]
+
+    @admin.action(description="Pull from the selected connectors now", permissions=["change"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet[TicketConnector]) -> None:
+        runs = [request_pull(connector, trigger=SyncTrigger.ADMIN) for connector in queryset.filter(enabled=True)]
+        self.message_user(
+            request, f"Queued {len(runs)} run(s): " + ", ".join(str(run.pk) for run in runs), messages.SUCCESS
+        )
 
     @admin.display(boolean=True, description="token set")
     def has_token(self, connector: TicketConnector) -> bool:

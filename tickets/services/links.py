@@ -9,7 +9,7 @@ from registry.models import Asset, Component, Project
 from registry.services.identity import IdentityRules
 from tickets.choices import LinkOrigin
 from tickets.models import Ticket, TicketLink
-from tickets.services.events import write_ticket_linked_events
+from tickets.services.events import delete_ticket_linked_events, write_ticket_linked_events
 from tickets.services.matching import Found, References, match_ticket
 
 AUTOMATIC_ORIGINS = (LinkOrigin.EXPLICIT, LinkOrigin.MATCHED)
@@ -103,9 +103,20 @@ def unlink_ticket(link: TicketLink) -> None:
     the ticket again does not bring the link back; linking it by hand undoes that."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=link.ticket_id)
-        key = link.target_key
-        TicketLink.objects.filter(pk=link.pk).delete()
+        stored = TicketLink.objects.filter(pk=link.pk).first()  # the row as stored, not as a form left it
+        if stored is None:
+            return
+        key = stored.target_key
+        stored.delete()
         if key not in (ticket.dismissed_targets or []):
             ticket.dismissed_targets = [*(ticket.dismissed_targets or []), key]
             Ticket.objects.filter(pk=ticket.pk).update(dismissed_targets=ticket.dismissed_targets)
         write_ticket_linked_events(ticket)
+
+
+def delete_ticket(ticket: Ticket) -> None:
+    """Delete a ticket, its links and their timeline events (events have no foreign key to
+    cascade along). The next sync from its source brings it back, as a new ticket."""
+    with transaction.atomic():
+        delete_ticket_linked_events(ticket.pk)
+        ticket.delete()

@@ -31,6 +31,7 @@ from tickets.choices import LinkOrigin, LinkTarget
 # such as "S4EX-7NY0"); trailing sentence punctuation is not part of it.
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 MAX_TOKENS = 2000  # a pasted log in a description must not turn into a huge IN list
+MAX_PREFIX_LOOKUPS = 200
 MIN_SERIAL_LENGTH = 4
 MIN_HOSTNAME_LENGTH = 3
 
@@ -183,12 +184,13 @@ def _lookup_serials(keys: dict[str, str], *, asset_tags: bool) -> dict[str, set[
     for pk, serial, tag in (
         Asset.objects.filter(asset_filter).order_by().values_list("pk", "vendor_serial", "asset_tag")
     ):
-        for key in (serial, tag):
+        # The collation compares case-insensitively; compare the same way here.
+        for key in (normalise_text(serial), normalise_text(tag)):
             if key in by_key:
                 asset_hits[key].add(Target(LinkTarget.ASSET, pk))
     component_hits: dict[str, set[Target]] = defaultdict(set)
     for pk, serial in Component.objects.filter(serial__in=values).order_by().values_list("pk", "serial"):
-        component_hits[serial].add(Target(LinkTarget.COMPONENT, pk))
+        component_hits[normalise_text(serial)].add(Target(LinkTarget.COMPONENT, pk))
     return {
         text: set(asset_hits.get(key) or component_hits.get(key) or ())
         for key, texts in by_key.items()
@@ -200,7 +202,7 @@ def _lookup_asset_tags(keys: dict[str, str]) -> dict[str, set[Target]]:
     by_key = _invert(keys)
     hits: dict[str, set[Target]] = defaultdict(set)
     for pk, tag in Asset.objects.filter(asset_tag__in=list(by_key)).order_by().values_list("pk", "asset_tag"):
-        hits[tag or ""].add(Target(LinkTarget.ASSET, pk))
+        hits[normalise_text(tag)].add(Target(LinkTarget.ASSET, pk))
     return {text: set(hits.get(key, ())) for key, texts in by_key.items() for text in texts}
 
 
@@ -216,12 +218,14 @@ def _lookup_hostnames(keys: dict[str, str]) -> dict[str, set[Target]]:
     for key in by_key:
         if "." in key:
             short_of[key.split(".", 1)[0]].append(key)
-    prefixes = [key for key in by_key if "." not in key]
+    # Each short name is one index range scan; a pasted log must not make hundreds of them.
+    prefixes = [key for key in by_key if "." not in key][:MAX_PREFIX_LOOKUPS]
     condition = Q(hostname__in=sorted(exact | set(short_of)))
     for prefix in prefixes:
         condition |= Q(hostname__startswith=f"{prefix}.")
     hits: dict[str, set[Target]] = defaultdict(set)
-    for pk, hostname in Asset.objects.filter(condition).exclude(hostname="").order_by().values_list("pk", "hostname"):
+    for pk, stored in Asset.objects.filter(condition).exclude(hostname="").order_by().values_list("pk", "hostname"):
+        hostname = stored.lower()
         target = Target(LinkTarget.ASSET, pk)
         if hostname in exact:
             hits[hostname].add(target)
