@@ -10,18 +10,15 @@ from django.shortcuts import get_object_or_404
 
 from reanimator.pages import paginate, render_page
 from tickets.choices import TicketStatus
+from tickets.filtersets import TicketFilterSet
 from tickets.models import Ticket
 from tickets.services.panels import with_links
 
 
-class TicketPageFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="search", label="Search")
-    status = filters.MultipleChoiceFilter(choices=TicketStatus.choices)
-    source = filters.CharFilter()
+class TicketPageFilterSet(TicketFilterSet):
+    """The API's ticket filters plus one search box over the key and the title."""
 
-    class Meta:
-        model = Ticket
-        fields = ["status", "source"]
+    q = filters.CharFilter(method="search", label="Search")
 
     def search(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         value = value.strip()
