@@ -79,6 +79,7 @@ def seed_demo_fleet(*, servers: int = 24, seed: int = 7) -> dict[str, int]:
     with transaction.atomic():
         _ensure_lots()
         places = _ensure_places()
+    _drop_registry_only_demo()
     if not Asset.objects.filter(asset_tag=DEMO_TAG).exists():
         _ingest_fleet(servers=servers, seed=seed)
         _place_assets(places)
@@ -92,6 +93,20 @@ def seed_demo_fleet(*, servers: int = 24, seed: int = 7) -> dict[str, int]:
         "bundles": _bundle_count(),
         "tickets": _ticket_count(),
     }
+
+
+@transaction.atomic
+def _drop_registry_only_demo() -> None:
+    """Earlier versions wrote the demo straight into the registry, without bundles or history.
+    Such a demo (its servers noted "demo fleet", none with a bundle) is replaced."""
+    from ingest.models import LogBundle
+
+    old = Asset.objects.filter(notes__startswith="demo fleet")
+    if not old.exists() or LogBundle.objects.filter(asset__in=old).exists():
+        return
+    parts = Component.objects.filter(installations__asset__in=old).values_list("pk", flat=True)
+    Component.objects.filter(pk__in=list(parts)).delete()
+    old.delete()
 
 
 def _bundle_count() -> int:
@@ -213,13 +228,17 @@ def _place_assets(places: dict[str, Any]) -> None:
 def _demo_tickets() -> None:
     """A few service-desk tickets, synced the way a connector would push them, so they are
     linked by the real matching (serials, hostnames and asset tags in their text). Their
-    times hang off the demo's first snapshot: seeding again the same day changes nothing."""
-    from ingest.benchmarks import base_time
+    times hang off the fleet's first snapshot, so seeding again, any day, changes nothing."""
+    from django.db.models import Min
+
+    from ingest.models import LogBundle
     from tickets.services.sync import sync_tickets
     from timeline.choices import EventType
     from timeline.models import TimelineEvent
 
-    start = base_time(SNAPSHOTS)
+    start = LogBundle.objects.filter(asset__asset_tag__startswith="RN-").aggregate(first=Min("collected_at"))["first"]
+    if start is None:
+        return
     failed = TimelineEvent.objects.filter(event_type=EventType.FAILED).order_by("timestamp", "id").first()
     moved = TimelineEvent.objects.filter(event_type=EventType.MOVED).order_by("timestamp", "id").first()
     failed_part = Component.objects.filter(pk=failed.subject_id).first() if failed else None

@@ -38,3 +38,14 @@ def test_seed_demo_prints_the_login(settings, tmp_path) -> None:
     out = io.StringIO()
     call_command("seed_demo", servers=2, stdout=out)
     assert "Admin login: admin / " in out.getvalue()
+
+
+def test_a_registry_only_demo_from_before_is_replaced(settings, tmp_path) -> None:
+    from tests.factories import AssetFactory, InstallationFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    old = AssetFactory(asset_tag="RN-10000", notes="demo fleet")
+    InstallationFactory(asset=old)
+    seed_demo_fleet(servers=2)
+    assert not Asset.objects.filter(pk=old.pk).exists()
+    assert LogBundle.objects.filter(asset__asset_tag="RN-10000", status="parsed").exists()
