@@ -148,11 +148,8 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(
             request, "registry/asset_detail.html", "registry/partials/asset_parts.html", context, target="parts-panel"
         )
-    card = server_card(asset)
+    card = server_card(asset, moment=moment)
     context.update(card=card, groups=card.groups, part_count=card.part_count)
-    if moment is not None:
-        context["groups"] = parts_in(asset, moment=moment)
-        context["part_count"] = sum(len(g.parts) for g in context["groups"])
     context.update(timeline_context(request, SubjectType.ASSET, asset.pk))
     context["tickets"] = tickets_for_asset(asset)
     return render_page(

@@ -105,8 +105,11 @@ class ServerCard:
     anonymous_parts: int
 
 
-def server_card(asset: Asset, *, movements: int = 50, firmware: int = 50, bundles: int = 20) -> ServerCard:
-    groups = parts_in(asset)
+def server_card(
+    asset: Asset, *, moment: datetime | None = None, movements: int = 50, firmware: int = 50, bundles: int = 20
+) -> ServerCard:
+    """Everything on the card; `moment` shows the parts as they were then (the as-of picker)."""
+    groups = parts_in(asset, moment=moment)
     last_asset_observation = (
         Observation.objects.filter(asset=asset, kind=ObservationKind.ASSET).order_by("-collected_at", "-id").first()
     )

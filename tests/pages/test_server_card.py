@@ -136,3 +136,11 @@ def test_as_of_bad_date_says_so(fleet, engineer_web) -> None:
     html = engineer_web.get(f"/assets/{asset.pk}/", {"as_of": "yesterday"}, **htmx("parts-panel")).content.decode()
     assert "is not a date" in html
     assert "Hardware now" in html
+
+
+@pytest.mark.parametrize("servers", [1, 3])
+def test_server_card_as_of_page_has_the_same_budget(fleet, engineer_web, django_assert_num_queries, servers) -> None:
+    asset = fleet(servers=servers).first
+    with django_assert_num_queries(16):
+        response = engineer_web.get(f"/assets/{asset.pk}/", {"as_of": "2026-03-05"})
+    assert "Hardware on 2026-03-05" in response.content.decode()
