@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from reanimator import views
 from reanimator.api.errors import api_not_found
 from reanimator.health import health
 
@@ -20,6 +21,12 @@ urlpatterns = [
     path("api/", include("timeline.api.urls")),
     path("api/", include("tickets.api.urls")),
     path("api/", include("registry.api.urls")),
+    # pages
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("ingest/", include("ingest.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("", include("registry.urls")),
 ]
 
 

@@ -1,21 +1,24 @@
 """A small, realistic demo fleet for `make run`: customers, projects, locations, LOTs with
-rules, and 24 servers with their parts, a few of which moved between servers.
+rules, and 24 servers whose history comes through the real pipeline: a few weekly snapshots
+of each server (ingest.benchmarks' synthetic fleet: drives that move between servers, drives
+replaced, BIOS and drive firmware updates) are uploaded with `receive_bundle` and parsed, so
+the servers have observations, installations, timeline events and health. One drive fails
+its SMART check in the last snapshot and one upload is a broken bundle.
 
 Deterministic (seeded random), and idempotent: seeding twice leaves one fleet.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 
 from registry.choices import AssetStatus, ComponentClass, LocationKind
 from registry.models import Asset, Component, Customer, Installation, Location, Lot, LotRule, Project
-from registry.services.identity import identity_rules
-from registry.services.lots import assign_lot, load_lot_rules
 
 TB = 1000**4
 GB = 1000**3
@@ -24,9 +27,11 @@ GIB = 1024**3
 LOTS = [
     # code, class, description, vendor, model pattern, capacity range
     ("SSD_NVME_03.84TB_GEN4", ComponentClass.NVME, "3.84 TB NVMe, PCIe Gen4", "", r"PM9A3|P5510|CD6", (3 * TB, 4 * TB)),
+    ("SSD_NVME_03.84TB_GEN3", ComponentClass.NVME, "3.84 TB NVMe, PCIe Gen3", "", r"MZQLB", (3 * TB, 4 * TB)),
     ("SSD_NVME_07.68TB_GEN4", ComponentClass.NVME, "7.68 TB NVMe, PCIe Gen4", "", r"", (7 * TB, 8 * TB)),
     ("SSD_SATA_00.96TB", ComponentClass.SSD, "960 GB SATA SSD (boot)", "", r"", (900 * GB, 1 * TB)),
     ("HDD_SAS_16TB_7K2", ComponentClass.HDD, "16 TB 7200 rpm SAS", "", r"", (15 * TB, 17 * TB)),
+    ("HDD_SATA_08TB_7K2", ComponentClass.HDD, "8 TB 7200 rpm SATA", "", r"", (7 * TB, 9 * TB)),
     ("DIMM_DDR4_32G_3200", ComponentClass.DIMM, "32 GiB DDR4-3200 RDIMM", "", r"", (32 * GIB, 32 * GIB)),
     ("DIMM_DDR4_64G_3200", ComponentClass.DIMM, "64 GiB DDR4-3200 RDIMM", "", r"", (64 * GIB, 64 * GIB)),
     ("CPU_AMD_EPYC_7003", ComponentClass.CPU, "AMD EPYC Milan", "AMD", r"EPYC 7\d\d3", None),
@@ -38,77 +43,13 @@ LOTS = [
         r"Gold 63\d\d|Silver 43\d\d",
         None,
     ),
+    ("CPU_INTEL_XEON_CLX", ComponentClass.CPU, "Intel Xeon 2nd gen (Cascade Lake)", "INTEL", r"Gold 62\d\d", None),
     ("NIC_25G_DUAL", ComponentClass.NIC, "Dual-port 25 GbE", "", r"ConnectX-4 Lx|E810-XXV", None),
+    ("NIC_100G_CX5", ComponentClass.NIC, "100 GbE ConnectX-5", "", r"ConnectX-5", None),
+    ("NIC_10G_X710", ComponentClass.NIC, "10 GbE Intel X710", "", r"X710", None),
     ("PSU_0800W", ComponentClass.PSU, "800 W power supply", "", r"800", None),
+    ("PSU_1600W", ComponentClass.PSU, "1600 W power supply", "", r"PWS-1K62|0PJMDN|865414", None),
 ]
-
-
-@dataclass(frozen=True)
-class ServerModel:
-    vendor: str
-    model: str
-    cpu: tuple[str, str]
-    cpu_count: int
-    dimm: tuple[str, str, int]
-    dimm_count: int
-    drives: list[tuple[str, str, str, int]]
-    nic: tuple[str, str]
-    psu: tuple[str, str]
-
-
-SERVER_MODELS = [
-    ServerModel(
-        "Dell Inc.",
-        "PowerEdge R6515",
-        ("AMD", "AMD EPYC 7443P 24-Core Processor"),
-        1,
-        ("Samsung", "M393A4K40DB3-CWE", 32 * GIB),
-        8,
-        [
-            (ComponentClass.NVME, "SAMSUNG", "SAMSUNG MZQL23T8HCLS-00A07 (PM9A3)", int(3.84 * TB)),
-            (ComponentClass.NVME, "SAMSUNG", "SAMSUNG MZQL23T8HCLS-00A07 (PM9A3)", int(3.84 * TB)),
-            (ComponentClass.SSD, "Micron", "MTFDDAV960TDS", 960 * GB),
-        ],
-        ("Mellanox", "MT27710 Family [ConnectX-4 Lx]"),
-        ("Dell", "PWR SPLY,800W,RDNT,LTON"),
-    ),
-    ServerModel(
-        "Supermicro",
-        "SYS-6029P-E1CR12L",
-        ("Intel", "Intel(R) Xeon(R) Gold 6330 CPU @ 2.00GHz"),
-        2,
-        ("Micron", "36ASF8G72PZ-3G2E1", 64 * GIB),
-        16,
-        [
-            (ComponentClass.HDD, "Seagate", "ST16000NM002G", 16 * TB),
-            (ComponentClass.HDD, "Seagate", "ST16000NM002G", 16 * TB),
-            (ComponentClass.HDD, "Seagate", "ST16000NM002G", 16 * TB),
-            (ComponentClass.HDD, "Seagate", "ST16000NM002G", 16 * TB),
-            (ComponentClass.SSD, "Intel", "INTEL SSDSC2KG960G8", 960 * GB),
-        ],
-        ("Intel", "Ethernet Controller E810-XXV for SFP"),
-        ("Supermicro", "PWS-801-1R 800W"),
-    ),
-    ServerModel(
-        "HPE",
-        "ProLiant DL360 Gen10 Plus",
-        ("Intel", "Intel(R) Xeon(R) Silver 4314 CPU @ 2.40GHz"),
-        2,
-        ("SK Hynix", "HMA84GR7CJR4N-XN", 32 * GIB),
-        12,
-        [
-            (ComponentClass.NVME, "KIOXIA", "KIOXIA CD6-R KCD61LUL7T68", int(7.68 * TB)),
-            (ComponentClass.SSD, "Samsung", "MZ7LH960HAJR", 960 * GB),
-        ],
-        ("Mellanox", "MT27710 Family [ConnectX-4 Lx]"),
-        ("HPE", "800W FS Plat Ht Plg LH Pwr Sply Kit"),
-    ),
-]
-
-
-def _serial(rng: random.Random, prefix: str, length: int = 10) -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-    return prefix + "".join(rng.choice(alphabet) for _ in range(length))
 
 
 def _ensure_lots() -> None:
@@ -127,24 +68,60 @@ def _ensure_lots() -> None:
             )
 
 
-@transaction.atomic
+DEMO_TAG = "RN-10000"  # the first demo server's asset tag: present means the fleet is there
+SNAPSHOTS = 6
+PARTS_PER_SERVER = 26
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
 def seed_demo_fleet(*, servers: int = 24, seed: int = 7) -> dict[str, int]:
     """Create the demo fleet unless it exists. Returns counts of what the fleet holds."""
-    _ensure_lots()
-    if not Asset.objects.filter(notes__startswith="demo fleet").exists():
-        _create_fleet(servers=servers, rng=random.Random(seed))
+    with transaction.atomic():
+        _ensure_lots()
+        places = _ensure_places()
+    _drop_registry_only_demo()
+    if not Asset.objects.filter(asset_tag=DEMO_TAG).exists():
+        _ingest_fleet(servers=servers, seed=seed)
+        _place_assets(places)
+    _demo_tickets()
     return {
         "customers": Customer.objects.count(),
         "assets": Asset.objects.count(),
         "components": Component.objects.count(),
         "installations": Installation.objects.count(),
         "lots": Lot.objects.count(),
+        "bundles": _bundle_count(),
+        "tickets": _ticket_count(),
     }
 
 
-def _create_fleet(*, servers: int, rng: random.Random) -> None:
-    rules = identity_rules()
-    lot_rules = load_lot_rules()
+@transaction.atomic
+def _drop_registry_only_demo() -> None:
+    """Earlier versions wrote the demo straight into the registry, without bundles or history.
+    Such a demo (its servers noted "demo fleet", none with a bundle) is replaced."""
+    from ingest.models import LogBundle
+
+    old = Asset.objects.filter(notes__startswith="demo fleet")
+    if not old.exists() or LogBundle.objects.filter(asset__in=old).exists():
+        return
+    parts = Component.objects.filter(installations__asset__in=old).values_list("pk", flat=True)
+    Component.objects.filter(pk__in=list(parts)).delete()
+    old.delete()
+
+
+def _bundle_count() -> int:
+    from ingest.models import LogBundle
+
+    return LogBundle.objects.count()
+
+
+def _ticket_count() -> int:
+    from tickets.models import Ticket
+
+    return Ticket.objects.count()
+
+
+def _ensure_places() -> dict[str, Any]:
     acme = Customer.objects.get_or_create(name="Acme Cloud")[0]
     northwind = Customer.objects.get_or_create(name="Northwind Analytics")[0]
     globex = Customer.objects.get_or_create(name="Globex Research")[0]
@@ -164,140 +141,192 @@ def _create_fleet(*, servers: int, rng: random.Random) -> None:
     ]
     warehouse = Location.objects.get_or_create(name="Central warehouse", parent=None, kind=LocationKind.WAREHOUSE)[0]
     repair = Location.objects.get_or_create(name="Repair centre Brno", parent=None, kind=LocationKind.REPAIR_CENTRE)[0]
+    return {"projects": projects, "racks": racks, "warehouse": warehouse, "repair": repair}
 
-    start = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+def demo_bundles(*, servers: int = 24, seed: int = 7) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every demo upload, oldest snapshot first: the synthetic fleet of
+    ingest.benchmarks with demo names and serials, a failing drive, and one broken bundle."""
+    from ingest.benchmarks import RACK_SIZE, FleetSpec, _FleetBuilder
+
+    spec = FleetSpec(servers=servers, snapshots=SNAPSHOTS, components=PARTS_PER_SERVER, seed=seed)
+    uploads: list[tuple[str, bytes]] = []
+    for rack in range(spec.racks):
+        builder = _FleetBuilder(spec, rack)
+        rng = random.Random(f"reanimator-demo:{seed}:{rack}")
+        for server in builder.servers:
+            n = server.index
+            server.serial = {"Dell Inc.": "", "Supermicro": "S", "HPE": "MXQ"}.get(server.vendor, "") + "".join(
+                rng.choice(ALPHABET) for _ in range(7)
+            )
+            server.asset_tag = f"RN-{10000 + n}"
+            server.hostname = f"node-{n + 1:02d}.{'dc1' if n < RACK_SIZE else 'dc2'}.example.com"
+            for part in server.parts:
+                if part.get("serial"):
+                    part["serial"] = _demo_serial(rng, part)
+        for snapshot in range(spec.snapshots):
+            if snapshot:
+                builder.evolve()
+                for server in builder.servers:  # parts that arrived with this step get demo serials too
+                    for part in server.parts:
+                        if str(part.get("serial", "")).startswith(spec.prefix):
+                            part["serial"] = _demo_serial(rng, part)
+            for server in builder.servers:
+                raw = builder.bundle(server, snapshot)
+                if snapshot == spec.snapshots - 1 and server.index == 2:
+                    raw = _failing_drive(raw)
+                uploads.append((f"{server.hostname.split('.')[0]}-{snapshot + 1}.json", raw))
+    broken = json.dumps({"format": "reanimator-inventory", "version": 1, "hostname": "node-99", "components": []})
+    uploads.append(("node-99-missing-time.json", broken.encode()))
+    return uploads
+
+
+def _demo_serial(rng: random.Random, part: dict[str, Any]) -> str:
+    prefix = {"DIMM": "", "NIC": "MT", "PSU": "PS", "NVME": "S4EX", "SSD": "PHYF", "HDD": "ZL"}.get(part["class"], "")
+    return prefix + "".join(rng.choice(ALPHABET) for _ in range(12 - len(prefix)))
+
+
+def _failing_drive(raw: bytes) -> bytes:
+    doc = json.loads(raw)
+    drive = next(c for c in doc["components"] if c["class"] in {"HDD", "SSD", "NVME"})
+    drive["health"] = {**drive.get("health", {}), "smart_passed": False, "media_errors": 112}
+    return json.dumps(doc, sort_keys=True).encode()
+
+
+def _ingest_fleet(*, servers: int, seed: int) -> None:
+    from ingest.choices import BundleStatus
+    from ingest.services.intake import receive_bundle
+    from ingest.services.parsing import parse_bundle
+
+    for filename, raw in demo_bundles(servers=servers, seed=seed):
+        receipt = receive_bundle(raw, content_type="application/json", filename=filename)
+        # Eager Celery has parsed it on commit already; with a broker, parse here rather than
+        # leave `make run` waiting for a worker.
+        if receipt.bundle.status == BundleStatus.RECEIVED:
+            parse_bundle(receipt.bundle.pk)
+
+
+def _place_assets(places: dict[str, Any]) -> None:
+    """Projects, locations and lifecycle statuses, as operators would have set them in admin."""
     statuses = [AssetStatus.DEPLOYED] * 18 + [AssetStatus.STOCK] * 3 + [AssetStatus.REPAIR, AssetStatus.INTAKE]
     statuses += [AssetStatus.RETIRED]
-    assets: list[tuple[Asset, ServerModel]] = []
-    for n in range(servers):
-        model = SERVER_MODELS[n % len(SERVER_MODELS)]
+    racks = places["racks"]
+    assets = Asset.objects.filter(asset_tag__startswith="RN-").order_by("asset_tag")
+    for n, asset in enumerate(assets):
         status = statuses[n % len(statuses)]
-        location = {AssetStatus.STOCK: warehouse, AssetStatus.INTAKE: warehouse, AssetStatus.REPAIR: repair}.get(
-            status, racks[n % len(racks)]
-        )
-        raw_serial = _serial(rng, {"Dell Inc.": "", "Supermicro": "S", "HPE": "MXQ"}[model.vendor], 7)
-        asset = Asset(
-            vendor=model.vendor,
-            model=model.model,
-            vendor_serial_raw=raw_serial,
-            asset_tag=f"RN-{10000 + n}",
-            hostname=f"node-{n + 1:02d}.{'dc1' if location in racks[:3] else 'dc2'}.example.com"
-            if status == AssetStatus.DEPLOYED
-            else "",
-            project=projects[n % len(projects)] if status != AssetStatus.INTAKE else None,
-            location=location,
-            status=status,
-            notes="demo fleet",
-        )
-        asset.vendor_serial = rules.serial(raw_serial) or None
-        asset.asset_tag = rules.serial(asset.asset_tag) or None
-        asset.save()
-        assets.append((asset, model))
-
-    for index, (asset, model) in enumerate(assets):
-        installed_at = start + timedelta(days=index * 3)
-        for slot, component in _parts(model, rng):
-            component.vendor = rules.vendor(component.vendor_raw)
-            component.serial = rules.serial(component.serial_raw)
-            component.first_seen_at = installed_at
-            assign_lot(component, rules=lot_rules)
-            component.save()
-            Installation.objects.create(
-                component=component,
-                asset=asset,
-                slot=slot,
-                installed_at=installed_at,
-                last_seen_at=installed_at + timedelta(days=200),
-            )
-    _move_some_parts([a for a, _ in assets])
+        asset.status = status
+        asset.location = {
+            AssetStatus.STOCK: places["warehouse"],
+            AssetStatus.INTAKE: places["warehouse"],
+            AssetStatus.REPAIR: places["repair"],
+        }.get(status, racks[(n // 7) % 3] if n < 20 else racks[3 + n % 2])
+        asset.project = places["projects"][n % 4] if status != AssetStatus.INTAKE else None
+        asset.notes = "demo fleet"
+        asset.save(update_fields=["status", "location", "project", "notes", "updated_at"])
 
 
-def _parts(model: ServerModel, rng: random.Random) -> list[tuple[str, Component]]:
-    parts: list[tuple[str, Component]] = []
-    for socket in range(model.cpu_count):
-        parts.append(
-            (
-                f"CPU{socket + 1}",
-                Component(
-                    component_class=ComponentClass.CPU,
-                    vendor_raw=model.cpu[0],
-                    model=model.cpu[1],
-                    serial_raw=_serial(rng, "CPU-", 12),
-                    specs={"cores": 24 if "EPYC" in model.cpu[1] else 28},
-                ),
-            )
-        )
-    for dimm in range(model.dimm_count):
-        parts.append(
-            (
-                f"DIMM_{'ABCDEFGH'[dimm % 8]}{dimm // 8 + 1}",
-                Component(
-                    component_class=ComponentClass.DIMM,
-                    vendor_raw=model.dimm[0],
-                    model=model.dimm[1],
-                    serial_raw=_serial(rng, "", 8),
-                    specs={"capacity_bytes": model.dimm[2], "speed_mts": 3200, "type": "DDR4"},
-                ),
-            )
-        )
-    for bay, (component_class, vendor, drive_model, capacity) in enumerate(model.drives):
-        parts.append(
-            (
-                f"Bay {bay}",
-                Component(
-                    component_class=component_class,
-                    vendor_raw=vendor,
-                    model=drive_model,
-                    serial_raw=_serial(rng, "", 12),
-                    specs={"capacity_bytes": capacity},
-                ),
-            )
-        )
-    parts.append(
-        (
-            "NIC.Slot.1",
-            Component(
-                component_class=ComponentClass.NIC,
-                vendor_raw=model.nic[0],
-                model=model.nic[1],
-                serial_raw=_serial(rng, "MT", 10),
-                specs={"ports": 2, "speed_gbps": 25},
-            ),
-        )
-    )
-    for psu in (1, 2):
-        parts.append(
-            (
-                f"PSU{psu}",
-                Component(
-                    component_class=ComponentClass.PSU,
-                    vendor_raw=model.psu[0],
-                    model=model.psu[1],
-                    serial_raw=_serial(rng, "PS", 12),
-                    specs={"watts": 800},
-                ),
-            )
-        )
-    return parts
+def _demo_tickets() -> None:
+    """A few service-desk tickets, synced the way a connector would push them, so they are
+    linked by the real matching (serials, hostnames and asset tags in their text). Their
+    times hang off the fleet's first snapshot, so seeding again, any day, changes nothing."""
+    from django.db.models import Min
 
+    from ingest.models import LogBundle
+    from tickets.services.sync import sync_tickets
+    from timeline.choices import EventType
+    from timeline.models import TimelineEvent
 
-def _move_some_parts(assets: list[Asset]) -> None:
-    """A few drives left one server (removed for repair) and one went into another."""
-    drives = list(
-        Installation.objects.filter(
-            asset__in=assets[:6], component__component_class__in=[ComponentClass.NVME, ComponentClass.SSD]
-        ).select_related("component")[:4]
-    )
-    for number, installation in enumerate(drives):
-        removed_at = installation.last_seen_at + timedelta(days=2)
-        installation.removed_at = removed_at
-        installation.save(update_fields=["removed_at"])
-        if number % 2 == 0:
-            target = assets[-(number + 2)]
-            Installation.objects.create(
-                component=installation.component,
-                asset=target,
-                slot="Bay 9",
-                installed_at=removed_at,
-                last_seen_at=removed_at + timedelta(days=30),
-            )
+    start = LogBundle.objects.filter(asset__asset_tag__startswith="RN-").aggregate(first=Min("collected_at"))["first"]
+    if start is None:
+        return
+    failed = TimelineEvent.objects.filter(event_type=EventType.FAILED).order_by("timestamp", "id").first()
+    moved = TimelineEvent.objects.filter(event_type=EventType.MOVED).order_by("timestamp", "id").first()
+    failed_part = Component.objects.filter(pk=failed.subject_id).first() if failed else None
+    failed_asset_id = int((failed.payload or {}).get("asset_id") or 0) if failed else 0
+    failed_host = Asset.objects.filter(pk=failed_asset_id).first() if failed_asset_id else None
+    moved_part = Component.objects.filter(pk=moved.subject_id).first() if moved else None
+
+    def at(days: float) -> str:
+        return (start + timedelta(days=days)).isoformat()
+
+    items: list[dict[str, Any]] = []
+    if failed_part and failed_host:
+        items.append(
+            {
+                "external_id": "OPS-1042",
+                "title": f"SMART failure on a drive in {failed_host.hostname.split('.')[0]}",
+                "description": f"Monitoring reports SMART overall-health FAILED for drive {failed_part.serial} "
+                f"in {failed_host.hostname}. Please replace.",
+                "status": "open",
+                "priority": "P2",
+                "category": "hardware",
+                "opened_at": at(36),
+                "updated_at": at(36.2),
+                "reporter": "monitoring",
+            }
+        )
+    if moved_part:
+        items.append(
+            {
+                "external_id": "OPS-0998",
+                "title": "Drive swapped between servers during a disk check",
+                "description": f"Drive {moved_part.serial} was moved to another node while testing the backplane.",
+                "status": "closed",
+                "priority": "P4",
+                "category": "hardware",
+                "opened_at": at(6),
+                "updated_at": at(8),
+                "closed_at": at(8),
+                "reporter": "dc-ops",
+            }
+        )
+    items += [
+        {
+            "external_id": "OPS-1038",
+            "title": "PSU redundancy lost",
+            "description": "PSU2 reports no input on RN-10006. Cable checked, PSU to be replaced.",
+            "status": "in_progress",
+            "priority": "P2",
+            "category": "hardware",
+            "opened_at": at(30),
+            "updated_at": at(33),
+            "reporter": "dc-ops",
+        },
+        {
+            "external_id": "OPS-1051",
+            "title": "node-12 unreachable after reboot",
+            "description": "node-12.dc1.example.com does not come back after the kernel update; BMC reachable.",
+            "status": "open",
+            "priority": "P1",
+            "category": "incident",
+            "opened_at": at(40),
+            "updated_at": at(40.1),
+            "reporter": "oncall",
+        },
+        {
+            "external_id": "OPS-1060",
+            "title": "Correctable memory errors",
+            "description": "EDAC counts rising on RN-10014, DIMM P1-DIMM3. Watch and schedule a swap.",
+            "status": "open",
+            "priority": "P3",
+            "category": "hardware",
+            "opened_at": at(38),
+            "updated_at": at(39),
+            "reporter": "monitoring",
+        },
+        {
+            "external_id": "OPS-1017",
+            "title": "BIOS roll-out on the Supermicro nodes",
+            "description": "Roll the vendor's BIOS update out to the Supermicro nodes in DC1.",
+            "status": "closed",
+            "priority": "P3",
+            "category": "change",
+            "opened_at": at(10),
+            "updated_at": at(30),
+            "closed_at": at(30),
+            "reporter": "platform",
+        },
+    ]
+    for item in items:
+        item["url"] = f"https://servicedesk.example.com/browse/{item['external_id']}"
+    sync_tickets(items, source="servicedesk")
