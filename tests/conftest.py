@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from reanimator.roles import ENGINEERS, INTEGRATORS, OPERATORS, ensure_roles
+from tests.celery_support import over_redis
 from tests.factories import UserFactory
 
 # The suite shares two cores with MariaDB, Redis and Chromium: how fast Hypothesis can draw
@@ -73,3 +74,10 @@ def integrator_client(integrator) -> APIClient:
     token = Token.objects.create(user=integrator)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture
+def celery_over_redis(settings):
+    """The app sends tasks to the real Redis broker for this test instead of running them eagerly."""
+    with over_redis(settings) as url:
+        yield url

@@ -4,7 +4,6 @@ an as-of date. Screenshots of each step are test artefacts."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.conf import settings as django_settings
 from ingest.models import LogBundle
 from ingest.tasks import parse_bundle_task
 from reanimator.celery import app as celery_app
+from tests.celery_support import over_redis
 from tests.ingest.bundles import corpus_bundle, inventory, part
 from timeline.models import TimelineEvent
 
@@ -43,28 +43,17 @@ def r6515_bundle() -> bytes:
 
 
 @pytest.fixture
-def celery_over_redis(settings):
+def redis_queue(settings):
     """Uploads enqueue their parse on the real Redis broker, as in production, so the upload
     answers with a received bundle and the page has to poll to see it parsed. The test then
-    runs the queued task itself: a worker started here would break tests/ingest/test_worker,
-    which needs to start the session's first worker (Celery sets logging up once)."""
-    url = os.environ.get("REANIMATOR_TEST_BROKER_URL")
-    if not url:
-        pytest.fail("REANIMATOR_TEST_BROKER_URL is not set: run the suite with `make test`")
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    settings.CELERY_BROKER_URL = url
-    celery_app.conf.update(broker_url=url, task_always_eager=False)
-    celery_app.amqp._producer_pool = None
-    celery_app._pool = None
-    yield
-    celery_app.control.purge()  # nothing of this test is left for a later worker
-    celery_app.conf.update(previous)
-    celery_app.amqp._producer_pool = None
-    celery_app._pool = None
+    runs the queued task itself, and nothing of it is left queued for a later worker."""
+    with over_redis(settings):
+        yield
+        celery_app.control.purge()
 
 
 def test_upload_a_real_bundle_and_watch_it_turn_parsed(
-    page, live_server, sign_in, screenshot, operator, tmp_path, celery_over_redis
+    page, live_server, sign_in, screenshot, operator, tmp_path, redis_queue
 ) -> None:
     sign_in(operator)
     path = tmp_path / "r6515-a.tar.gz"

@@ -3,15 +3,10 @@ in the middle of a parse."""
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,65 +20,13 @@ from rest_framework.test import APIClient
 from ingest.models import LogBundle, Observation
 from ingest.services.parsing import parse_bundle
 from reanimator.celery import app as celery_app
-from reanimator.logging import JsonFormatter, RequestIdFilter
 from registry.models import Asset, Component, Installation
+from tests.celery_support import json_log, switch_broker, wait_for
 from tests.ingest.bundles import inventory, part
 
 ROOT = Path(__file__).resolve().parents[2]
 T1 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 BUNDLE = inventory("SRV-WORKER", T1, [part("NVME", "NVME-W-1"), part("DIMM", "DIMM-W-1"), part("PSU", "PSU-W-1")])
-
-
-@pytest.fixture
-def broker_url() -> str:
-    url = os.environ.get("REANIMATOR_TEST_BROKER_URL")
-    if not url:
-        pytest.fail("REANIMATOR_TEST_BROKER_URL is not set: run the suite with `make test`")
-    return url
-
-
-@pytest.fixture
-def celery_over_redis(broker_url: str, settings) -> Iterator[None]:
-    """Switch the app from eager mode to the real Redis broker for one test."""
-    settings.CELERY_BROKER_URL = broker_url
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    _switch_broker(broker_url=broker_url, task_always_eager=False)
-    try:
-        yield
-    finally:
-        _switch_broker(**previous)
-
-
-def _switch_broker(**conf: object) -> None:
-    # The producer pool caches connections to the broker it first saw: drop it on a switch.
-    celery_app.conf.update(conf)
-    celery_app.amqp._producer_pool = None
-    celery_app._pool = None
-
-
-@contextmanager
-def json_log() -> Iterator[io.StringIO]:
-    """Log lines as settings.LOGGING formats them. Entered after the worker starts: Celery's
-    worker start-up replaces the root logger's handlers."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker
@@ -184,11 +127,11 @@ def test_upload_succeeds_while_the_broker_is_down_and_the_sweep_catches_up(
 
     settings.MEDIA_ROOT = str(tmp_path)
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    _switch_broker(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
+    switch_broker(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
     try:
         response = integrator_client.generic("POST", "/api/ingest/logbundle", BUNDLE, content_type="application/json")
     finally:
-        _switch_broker(**previous)
+        switch_broker(**previous)
     assert response.status_code == 201, response.content
     bundle = LogBundle.objects.get(pk=response.json()["id"])
     assert bundle.status == "received"

@@ -3,9 +3,6 @@ pulls from the (local) Jira, the ticket appears linked on the server's timeline.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from rest_framework.test import APIClient
 
 from reanimator.celery import app as celery_app
+from tests.celery_support import wait_for
 from tests.factories import AssetFactory
 from tests.tickets.conftest import SECRET
 from tests.tickets.factories import TicketConnectorFactory
@@ -21,35 +19,6 @@ from tickets.models import SyncRun
 from timeline.models import TimelineEvent
 
 T = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def celery_over_redis(settings) -> Iterator[None]:
-    url = os.environ.get("REANIMATOR_TEST_BROKER_URL")
-    if not url:
-        pytest.fail("REANIMATOR_TEST_BROKER_URL is not set: run the suite with `make test`")
-    settings.CELERY_BROKER_URL = url
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    _switch_broker(broker_url=url, task_always_eager=False)
-    try:
-        yield
-    finally:
-        _switch_broker(**previous)
-
-
-def _switch_broker(**conf: object) -> None:
-    celery_app.conf.update(conf)
-    celery_app.amqp._producer_pool = None
-    celery_app._pool = None
-
-
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker
