@@ -1,62 +1,115 @@
-"""Demo tickets for `make run`: a handful of service-desk tickets about the demo fleet, pushed
-through the same sync as real ones (so they are linked and on the timelines). Idempotent:
-seeding twice changes nothing. Call `seed_demo_tickets()` after the fleet is seeded."""
+"""Demo tickets for `make run` (registry.demo seeds the fleet, then calls seed_demo_tickets)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from django.db.models import Min
+
+from ingest.models import LogBundle
 from registry.models import Asset, Component
-from tickets.services.sync import SyncResult, sync_tickets
+from tickets.services.sync import sync_tickets
+from timeline.choices import EventType
+from timeline.models import TimelineEvent
 
-DEMO_SOURCE = "demo-desk"
-T0 = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
 
+def seed_demo_tickets() -> None:
+    """A few service-desk tickets, synced the way a connector would push them, so they are
+    linked by the real matching (serials, hostnames and asset tags in their text). Their
+    times hang off the fleet's first snapshot, so seeding again, any day, changes nothing."""
 
-def seed_demo_tickets() -> SyncResult:
-    assets = list(Asset.objects.exclude(vendor_serial=None).exclude(hostname="").order_by("pk")[:3])
-    drive = Component.objects.filter(component_class__in=["NVME", "SSD", "HDD"]).order_by("pk").first()
-    dimm = Component.objects.filter(component_class="DIMM").order_by("pk").first()
-    batch: list[dict[str, Any]] = []
+    start = LogBundle.objects.filter(asset__asset_tag__startswith="RN-").aggregate(first=Min("collected_at"))["first"]
+    if start is None:
+        return
+    failed = TimelineEvent.objects.filter(event_type=EventType.FAILED).order_by("timestamp", "id").first()
+    moved = TimelineEvent.objects.filter(event_type=EventType.MOVED).order_by("timestamp", "id").first()
+    failed_part = Component.objects.filter(pk=failed.subject_id).first() if failed else None
+    failed_asset_id = int((failed.payload or {}).get("asset_id") or 0) if failed else 0
+    failed_host = Asset.objects.filter(pk=failed_asset_id).first() if failed_asset_id else None
+    moved_part = Component.objects.filter(pk=moved.subject_id).first() if moved else None
 
-    def ticket(number: int, title: str, description: str, **extra: Any) -> None:
-        opened = T0 + timedelta(days=number * 3)
-        batch.append(
+    def at(days: float) -> str:
+        return (start + timedelta(days=days)).isoformat()
+
+    items: list[dict[str, Any]] = []
+    if failed_part and failed_host:
+        items.append(
             {
-                "external_id": f"OPS-{1000 + number}",
-                "title": title,
-                "description": description,
-                "opened_at": opened.isoformat(),
-                "updated_at": (opened + timedelta(hours=5)).isoformat(),
+                "external_id": "OPS-1042",
+                "title": f"SMART failure on a drive in {failed_host.hostname.split('.')[0]}",
+                "description": f"Monitoring reports SMART overall-health FAILED for drive {failed_part.serial} "
+                f"in {failed_host.hostname}. Please replace.",
+                "status": "open",
                 "priority": "P2",
                 "category": "hardware",
-                "reporter": "Demo Operator",
-                "url": f"https://desk.example.com/browse/OPS-{1000 + number}",
-                **extra,
+                "opened_at": at(36),
+                "updated_at": at(36.2),
+                "reporter": "monitoring",
             }
         )
-
-    if assets:
-        first = assets[0]
-        ticket(
-            1,
-            f"{first.hostname} does not come back after the BIOS update",
-            f"After flashing BIOS the server {first.vendor_serial} stays at a black screen. Console attached.",
-            status="closed",
-            closed_at=(T0 + timedelta(days=4)).isoformat(),
+    if moved_part:
+        items.append(
+            {
+                "external_id": "OPS-0998",
+                "title": "Drive swapped between servers during a disk check",
+                "description": f"Drive {moved_part.serial} was moved to another node while testing the backplane.",
+                "status": "closed",
+                "priority": "P4",
+                "category": "hardware",
+                "opened_at": at(6),
+                "updated_at": at(8),
+                "closed_at": at(8),
+                "reporter": "dc-ops",
+            }
         )
-    if len(assets) > 1:
-        ticket(2, "Fan noise", f"Loud fans on {assets[1].hostname} since Monday.", status="in_progress")
-    if drive is not None:
-        ticket(3, "NVMe media errors", f"smartctl reports media errors on drive {drive.serial}; please RMA.")
-    if dimm is not None:
-        ticket(
-            4,
-            "Correctable ECC errors",
-            "EDAC counts rising on one DIMM.",
-            references={"serials": [dimm.serial]},
-        )
-    if len(assets) > 2:
-        ticket(5, "Rack move", f"Move {assets[2].hostname} to rack B2 next week.", category="logistics")
-    return sync_tickets(batch, source=DEMO_SOURCE)
+    items += [
+        {
+            "external_id": "OPS-1038",
+            "title": "PSU redundancy lost",
+            "description": "PSU2 reports no input on RN-10006. Cable checked, PSU to be replaced.",
+            "status": "in_progress",
+            "priority": "P2",
+            "category": "hardware",
+            "opened_at": at(30),
+            "updated_at": at(33),
+            "reporter": "dc-ops",
+        },
+        {
+            "external_id": "OPS-1051",
+            "title": "node-12 unreachable after reboot",
+            "description": "node-12.dc1.example.com does not come back after the kernel update; BMC reachable.",
+            "status": "open",
+            "priority": "P1",
+            "category": "incident",
+            "opened_at": at(40),
+            "updated_at": at(40.1),
+            "reporter": "oncall",
+        },
+        {
+            "external_id": "OPS-1060",
+            "title": "Correctable memory errors",
+            "description": "EDAC counts rising on RN-10014, DIMM P1-DIMM3. Watch and schedule a swap.",
+            "status": "open",
+            "priority": "P3",
+            "category": "hardware",
+            "opened_at": at(38),
+            "updated_at": at(39),
+            "reporter": "monitoring",
+        },
+        {
+            "external_id": "OPS-1017",
+            "title": "BIOS roll-out on the Supermicro nodes",
+            "description": "Roll the vendor's BIOS update out to the Supermicro nodes in DC1.",
+            "status": "closed",
+            "priority": "P3",
+            "category": "change",
+            "opened_at": at(10),
+            "updated_at": at(30),
+            "closed_at": at(30),
+            "reporter": "platform",
+        },
+    ]
+    for item in items:
+        item["url"] = f"https://servicedesk.example.com/browse/{item['external_id']}"
+    sync_tickets(items, source="servicedesk")

@@ -1,4 +1,4 @@
-"""Demo tickets, the order independence of pushed versions, and concurrent pushes."""
+"""The order independence of pushed versions, and concurrent pushes."""
 
 from __future__ import annotations
 
@@ -11,27 +11,12 @@ from django.db import connection, connections
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import AssetFactory, ComponentFactory
-from tickets.demo import seed_demo_tickets
+from tests.factories import AssetFactory
 from tickets.models import Ticket, TicketLink
 from tickets.services.sync import sync_tickets
 from timeline.models import TimelineEvent
 
 T = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.mark.django_db
-def test_demo_tickets_link_to_the_fleet_and_seeding_twice_changes_nothing() -> None:
-    for n in range(3):
-        AssetFactory(hostname=f"demo-{n:02d}.example.com")
-    ComponentFactory(component_class="NVME")
-    ComponentFactory(component_class="DIMM", vendor="MICRON")
-    first = seed_demo_tickets()
-    assert (first.created, first.rejected) == (5, 0), first.errors
-    assert TicketLink.objects.count() == 5
-    assert TimelineEvent.objects.filter(event_type="TICKET_LINKED").count() == 5
-    again = seed_demo_tickets()
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
 @pytest.mark.django_db
