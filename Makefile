@@ -39,7 +39,7 @@ migrate: venv
 
 run: venv
 	DEBUG=1 DATABASE_URL= CELERY_BROKER_URL= $(PY) manage.py migrate --no-input -v0
-	DEBUG=1 DATABASE_URL= CELERY_BROKER_URL= $(PY) manage.py seed_demo
+	DEBUG=1 DATABASE_URL= CELERY_BROKER_URL= LOG_LEVEL=WARNING $(PY) manage.py seed_demo
 	DEBUG=1 DATABASE_URL= CELERY_BROKER_URL= $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv
