@@ -358,14 +358,14 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
 
     def observation_rows() -> Iterator[tuple[Any, ...]]:
         for bundle_id, collected in measured_bundles:
-            at = _stamp(collected)
+            at = _stamp(collected or now)
             yield (bundle_id, measured, None, "asset", "", "", at, '{"firmware": {"BIOS": "2.1"}}', "{}")
             for k in range(spec.parts):
                 health = f'{{"smart_passed": true, "temperature_c": {30 + k % 9}, "power_on_hours": {bundle_id}}}'
                 yield (bundle_id, measured, c_low + k, "component", "DIMM", f"FW{k % 3}", at, "{}", health)
 
-    obs_columns = ("bundle_id", "asset_id", "component_id", "kind", "component_class", "firmware", "collected_at")
-    obs_columns += ("specs", "health")
+    obs_columns: tuple[str, ...] = ("bundle_id", "asset_id", "component_id", "kind", "component_class")
+    obs_columns += ("firmware", "collected_at", "specs", "health")
     n_obs = _insert(
         Observation._meta.db_table,
         (*obs_columns, "slot", "vendor_raw", "vendor", "model", "serial_raw", "serial", "sources"),
@@ -520,11 +520,11 @@ def _plan_line(row: dict[str, Any]) -> str:
 def measure(spec: PagesBenchSpec, fleet: Fleet, user: Any, write: Write) -> dict[str, float]:
     from django.test import Client
 
-    client = Client()
+    client = Client(raise_request_exception=False)  # a failing page is reported, not fatal
     client.force_login(user)
     p95s: dict[str, float] = {}
     flagged = 0
-    headers = {"HTTP_X_FORWARDED_PROTO": "https"}
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_PROTO": "https"}
     # plain static files, as in development: the benchmark never runs collectstatic
     storages = {
         **settings.STORAGES,

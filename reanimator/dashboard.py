@@ -53,13 +53,16 @@ FLEET_COUNTS_KEY = "dashboard:fleet-counts:v1"
 FLEET_COUNTS_SECONDS = 60
 
 
-def fleet_counts() -> tuple[dict[str, int], dict[str | None, int], dict[str, int]]:
+FleetCounts = tuple[dict[Any, int], dict[Any, int], dict[Any, int]]
+
+
+def fleet_counts() -> FleetCounts:
     """Assets by status and by location name, parts by class: from the cache, or three
     GROUP BY queries each served by a covering index (status; location_id, joined to the few
     locations; component_class_id)."""
     cached = cache.get(FLEET_COUNTS_KEY)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     by_status = dict(Asset.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     by_location = dict(
         Asset.objects.order_by()
@@ -73,7 +76,7 @@ def fleet_counts() -> tuple[dict[str, int], dict[str | None, int], dict[str, int
         .annotate(n=Count("id"))
         .values_list("component_class", "n")
     )
-    counts = (by_status, by_location, by_class)
+    counts: FleetCounts = (by_status, by_location, by_class)
     cache.set(FLEET_COUNTS_KEY, counts, FLEET_COUNTS_SECONDS)
     return counts
 
