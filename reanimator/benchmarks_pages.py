@@ -428,8 +428,11 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
                 yield (tid, rng.randint(a_low, a_high), None, None, "matched", "", stamp_now)
             else:
                 yield (tid, None, rng.randint(c_low, c_high), None, "matched", "", stamp_now)
-        for k in range(20):  # the measured server and its first part
-            yield (t_low + k, None if k % 2 else measured, c_low if k % 2 else None, None, "matched", "", stamp_now)
+        # the measured server (on tickets whose random link is a part) and its first part (on
+        # tickets whose random link is a server): never a second link to one target
+        for tid in range(t_low, min(t_low + 20, t_high + 1)):
+            odd = tid % 2 == 1
+            yield (tid, None if odd else measured, c_low if odd else None, None, "matched", "", stamp_now)
 
     link_columns = ("ticket_id", "asset_id", "component_id", "project_id", "origin", "matched_text", "created_at")
     _insert(TicketLink._meta.db_table, link_columns, link_rows())
