@@ -162,7 +162,9 @@ def test_pages_bench_requests_every_page_prints_plans_and_cleans_up() -> None:
     output = out.getvalue()
 
     for page in ("dashboard", "assets", "components", "server card", "component page", "ingest console", "tickets"):
-        assert re.search(rf"page\[{page}\] \S+ p50_ms=[\d.]+ p95_ms=[\d.]+ .* queries=\d+ target_p95_ms<=100", output)
+        assert re.search(
+            rf"page\[{page}\] \S+ p50_ms=[\d.]+ p95_ms=[\d.]+ .* queries=\d+ db_ms=\d+ target_p95_ms<=100", output
+        )
     assert "HTTP " not in output  # every page answered 200
     assert "    explain " in output
     assert re.search(r"pages_p95_ms_worst=[\d.]+ \(.+\) target<=100 (met|NOT met)", output)
