@@ -51,6 +51,9 @@ class LogBundle(models.Model):
             models.Index(fields=["asset", "collected_at"], name="bundle_asset_collected"),
             models.Index(fields=["collected_at"], name="bundle_collected"),
             models.Index(fields=["parser_version"], name="bundle_parser_version"),
+            # The console's recent bundles, newest first (received_at, id): a backward range,
+            # not a sort of every bundle.
+            models.Index(fields=["received_at"], name="bundle_received"),
         ]
 
     def __str__(self) -> str:

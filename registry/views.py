@@ -8,12 +8,14 @@ from typing import Any
 
 import django_filters as filters
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from reanimator.pages import paginate, render_page, wants_partial
+from reanimator import pages
+from reanimator.pages import capped_count, paginate, render_page, wants_partial
 from registry.choices import AssetStatus, ComponentClass
 from registry.filtersets import AssetFilterSet, ComponentFilterSet
 from registry.models import Asset, Component, Installation, Location, Lot, Project
@@ -23,6 +25,7 @@ from tickets.services.panels import tickets_for_asset, tickets_for_component
 from timeline.choices import SubjectType
 from timeline.views import timeline_context
 
+# Every sort key is served by an index (the column's, with the primary key as tiebreak)...
 ASSET_SORTS = {
     "hostname": ["hostname", "id"],
     "serial": ["vendor_serial", "id"],
@@ -42,10 +45,17 @@ COMPONENT_SORTS = {
     "lot": ["lot__code", "id"],
     "first_seen": ["first_seen_at", "id"],
 }
+# ...except these: they sort by another table's column or a per-row count, which no index
+# serves. They apply while the filtered list has at most COUNT_CAP rows (a bounded sort);
+# on a longer list the default order stays and the pager says why.
+UNINDEXED_SORTS = frozenset({"project", "location", "parts", "lot"})
 
 
 class AssetPageFilterSet(AssetFilterSet):
-    """The API's asset filters plus one search box over the identity fields."""
+    """The API's asset filters plus one search box over the identity fields. The search box
+    matches the start of a serial, asset tag, hostname, model or system UUID (normalised as
+    stored, case-insensitive): each is a range of its column's index, where a substring
+    match would read the whole table."""
 
     q = filters.CharFilter(method="search", label="Search")
 
@@ -55,46 +65,68 @@ class AssetPageFilterSet(AssetFilterSet):
             return qs
         normalised = normalise_text(value)
         return qs.filter(
-            Q(vendor_serial__icontains=normalised)
-            | Q(asset_tag__icontains=normalised)
-            | Q(hostname__icontains=value.lower())
-            | Q(model__icontains=value)
-            | Q(system_uuid__icontains=value.lower())
+            Q(vendor_serial__istartswith=normalised)
+            | Q(asset_tag__istartswith=normalised)
+            | Q(hostname__istartswith=value.lower())
+            | Q(model__istartswith=value)
+            | Q(system_uuid__istartswith=value.lower())
         )
 
 
 class ComponentPageFilterSet(ComponentFilterSet):
+    """The API's component filters plus a search box: the start of a serial (normalised) or
+    of a model, each an index range."""
+
     q = filters.CharFilter(method="search", label="Search")
 
     def search(self, qs: QuerySet[Component], name: str, value: str) -> QuerySet[Component]:
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(Q(serial__icontains=normalise_text(value)) | Q(model__icontains=value))
+        return qs.filter(Q(serial__istartswith=normalise_text(value)) | Q(model__istartswith=value))
 
 
-def _sorted(queryset: QuerySet[Any], sorts: dict[str, list[str]], key: str, default: str) -> tuple[QuerySet[Any], str]:
+def _sorted(
+    queryset: QuerySet[Any], sorts: dict[str, list[str]], key: str, default: str, *, capped: bool = False
+) -> tuple[QuerySet[Any], str, str]:
+    """The list in the requested order (or the default), the key applied, and a note when an
+    unindexed sort was refused because the list is too long to sort it cheaply."""
     name = key.lstrip("-")
+    note = ""
     if name not in sorts:
+        key, name = default, default.lstrip("-")
+    elif name in UNINDEXED_SORTS and capped:
+        note = f"sorting by {name} needs a list of at most {pages.COUNT_CAP} rows: narrow the filter"
         key, name = default, default.lstrip("-")
     fields = sorts[name]
     if key.startswith("-"):
         fields = [f"-{field}" for field in fields]
-    return queryset.order_by(*fields), key
+    return queryset.order_by(*fields), key, note
 
 
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
+    # The parts count is a correlated subquery (the (asset, removed_at) index), computed for
+    # the rows of the page only, not a GROUP BY over every asset's installations.
+    active_parts = (
+        Installation.objects.filter(asset_id=OuterRef("pk"), removed_at__isnull=True)
+        .order_by()
+        .values("asset_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     queryset = Asset.objects.select_related("project__customer", "location").annotate(
-        parts=Count("installations", filter=Q(installations__removed_at__isnull=True))
+        parts=Coalesce(Subquery(active_parts, output_field=IntegerField()), 0)
     )
     filterset = AssetPageFilterSet(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
-    rows, sort = _sorted(rows, ASSET_SORTS, request.GET.get("sort", ""), "hostname")
+    count = capped_count(rows)
+    rows, sort, sort_note = _sorted(rows, ASSET_SORTS, request.GET.get("sort", ""), "hostname", capped=count[1])
     context = {
         "filterset": filterset,
-        "page_obj": paginate(request, rows),
+        "page_obj": paginate(request, rows, count=count),
         "sort": sort,
+        "sort_note": sort_note,
         "statuses": AssetStatus.choices,
         "selected_statuses": request.GET.getlist("status"),
         "projects": Project.objects.select_related("customer").order_by("customer__name", "name"),
@@ -111,12 +143,17 @@ def component_list(request: HttpRequest) -> HttpResponse:
         Prefetch("installations", queryset=active, to_attr="active_installations")
     )
     filterset = ComponentPageFilterSet(request.GET, queryset=queryset)
-    rows = filterset.qs.distinct() if filterset.is_valid() else queryset.none()
-    rows, sort = _sorted(rows, COMPONENT_SORTS, request.GET.get("sort", ""), "class")
+    # No DISTINCT (which made MariaDB sort every matching row): the only filter that joins a
+    # to-many relation, current_asset, matches one active installation per part at most
+    # (the installation_one_active_per_component unique index).
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    count = capped_count(rows)
+    rows, sort, sort_note = _sorted(rows, COMPONENT_SORTS, request.GET.get("sort", ""), "class", capped=count[1])
     context = {
         "filterset": filterset,
-        "page_obj": paginate(request, rows),
+        "page_obj": paginate(request, rows, count=count),
         "sort": sort,
+        "sort_note": sort_note,
         "classes": ComponentClass.choices,
         "selected_classes": request.GET.getlist("component_class"),
         "lots": Lot.objects.order_by("code").values_list("code", flat=True),

@@ -19,6 +19,14 @@ settings.register_profile("reanimator", deadline=None, suppress_health_check=[He
 settings.load_profile("reanimator")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the dashboard caches its fleet counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def roles(db: None) -> None:
     ensure_roles()

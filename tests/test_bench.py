@@ -151,3 +151,27 @@ def test_timeline_bench_refuses_a_database_with_assets() -> None:
     with pytest.raises(CommandError, match="already holds 1 assets"):
         call_command("bench", only=["timeline"], fleet_events=10, asset_events=10, stdout=io.StringIO())
     assert not TimelineEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_bench_requests_every_page_prints_plans_and_cleans_up() -> None:
+    from tickets.models import Ticket
+
+    out = io.StringIO()
+    call_command("bench", only=["pages"], page_assets=4, page_parts=5, page_events=300, page_samples=2, stdout=out)
+    output = out.getvalue()
+
+    for page in ("dashboard", "assets", "components", "server card", "component page", "ingest console", "tickets"):
+        assert re.search(
+            rf"page\[{page}\] \S+ p50_ms=[\d.]+ p95_ms=[\d.]+ .* queries=\d+ db_ms=\d+ target_p95_ms<=100", output
+        )
+    assert "HTTP " not in output  # every page answered 200
+    assert "    explain " in output
+    assert re.search(r"pages_p95_ms_worst=[\d.]+ \(.+\) target<=100 (met|NOT met)", output)
+    assert "cleanup: deleted" in output
+    assert not Asset.objects.exists()
+    assert not Component.objects.exists()
+    assert not TimelineEvent.objects.exists()
+    assert not LogBundle.objects.exists()
+    assert not Ticket.objects.exists()
+    assert not get_user_model().objects.exists()

@@ -9,7 +9,8 @@ from tickets.models import SyncRun, Ticket
 
 
 class TicketFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=TicketStatus.choices)
+    # distinct=False: filtering on the ticket's own column never repeats a row (no DISTINCT sort)
+    status = filters.MultipleChoiceFilter(choices=TicketStatus.choices, distinct=False)
     source = filters.CharFilter()
     external_id = filters.CharFilter()
     # A ticket has at most one link per target (unique), so these joins never repeat a row.

@@ -20,11 +20,15 @@ class ConsoleSummary:
 
 
 def console_summary(*, window: timedelta = timedelta(hours=24), failures: int = 10) -> ConsoleSummary:
-    """Two queries: counts by status received within the window (the (status, received_at)
-    index), and the latest failed bundles with their reasons."""
+    """Two queries: counts by status received within the window (one range of the (status,
+    received_at) index per status, read from the index alone), and the latest failed bundles
+    with their reasons."""
     since = timezone.now() - window
     counts = dict(
-        LogBundle.objects.filter(received_at__gte=since)
+        # Naming the statuses lets MariaDB range-scan the index under each; without them it
+        # would read the whole index (received_at is its second column).
+        LogBundle.objects.filter(status__in=BundleStatus.values, received_at__gte=since)
+        .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import JSONField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import JSONField, Min, OuterRef, QuerySet, Subquery
 
 from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
@@ -16,7 +16,7 @@ from registry.models import Asset, Component, Installation
 from timeline.choices import EventType, SubjectType
 from timeline.models import TimelineEvent
 from timeline.services.display import EventRow, describe
-from timeline.services.queries import installations_at
+from timeline.services.queries import installations_at, newest_of
 
 MOVEMENT_TYPES = [EventType.INSTALLED, EventType.REMOVED]
 CLASS_LABELS = dict(ComponentClass.choices)
@@ -124,15 +124,7 @@ def server_card(
         initial = movement_events.filter(event_type=EventType.INSTALLED, timestamp=first_collected_at).count()
         movement_events = movement_events.exclude(event_type=EventType.INSTALLED, timestamp=first_collected_at)
     movement_rows = list(movement_events.order_by("-timestamp", "-type_order", "-id")[:movements])
-    ever_installed = Installation.objects.filter(asset=asset).values("component_id")
-    firmware_rows = list(
-        TimelineEvent.objects.filter(event_type=EventType.FIRMWARE_CHANGED)
-        .filter(
-            Q(subject_type=SubjectType.ASSET, subject_id=asset.pk)
-            | Q(subject_type=SubjectType.COMPONENT, subject_id__in=Subquery(ever_installed), payload__asset_id=asset.pk)
-        )
-        .order_by("-timestamp", "-type_order", "-id")[:firmware]
-    )
+    firmware_rows = firmware_history(asset, limit=firmware)
     described = describe(movement_rows + firmware_rows)
     bundle_rows = list(LogBundle.objects.filter(asset=asset).order_by("-collected_at", "-id")[:bundles])
     anonymous = 0
@@ -152,6 +144,25 @@ def server_card(
         bundles=bundle_rows,
         anonymous_parts=anonymous,
     )
+
+
+def firmware_history(asset: Asset, *, limit: int = 50) -> list[TimelineEvent]:
+    """The asset's own firmware changes and those of the parts while they were in it, newest
+    first. One query, a UNION ALL of two LIMITed branches, each read through the subject index
+    (event_subject_time): the asset's own events, and the events of the parts ever installed
+    in it. An OR of the two, as one WHERE, made MariaDB walk the (event_type, timestamp) index
+    through every firmware change of the fleet."""
+    own = TimelineEvent.objects.filter(
+        subject_type=SubjectType.ASSET, subject_id=asset.pk, event_type=EventType.FIRMWARE_CHANGED
+    )
+    ever_installed = Installation.objects.filter(asset=asset).values("component_id")
+    parts = TimelineEvent.objects.filter(
+        subject_type=SubjectType.COMPONENT,
+        subject_id__in=Subquery(ever_installed),
+        event_type=EventType.FIRMWARE_CHANGED,
+        payload__asset_id=asset.pk,
+    )
+    return newest_of([own, parts], ["-timestamp", "-type_order", "-id"], limit)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from reanimator.dashboard import FLEET_COUNTS_KEY, latest_events
 from tests.factories import UserFactory
+from timeline.choices import EventType, SubjectType
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +91,53 @@ def test_times_are_time_elements_in_utc_with_utc_on_hover(fleet, engineer_web) -
     fleet(servers=1)
     html = engineer_web.get("/").content.decode()
     assert '<time datetime="2026-03-16T10:00:00Z" title="2026-03-16 10:00:00 UTC"' in html
+
+
+def test_dashboard_caches_its_fleet_counts_for_a_minute(fleet, engineer_web, django_assert_num_queries) -> None:
+    fleet(servers=1)
+    engineer_web.get("/")
+    # the three GROUP BY counts come from the cache now; the rest of the page is read again
+    with django_assert_num_queries(10):
+        html = engineer_web.get("/").content.decode()
+    assert "1 servers" in html
+    fleet(servers=3)
+    assert "1 servers" in engineer_web.get("/").content.decode()  # at most FLEET_COUNTS_SECONDS behind
+    cache.delete(FLEET_COUNTS_KEY)
+    assert "3 servers" in engineer_web.get("/").content.decode()
+
+
+def test_dashboard_recent_movements_merge_moves_and_removals_newest_first(db) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from timeline.choices import EVENT_TYPE_ORDER
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    kinds = [EventType.MOVED, EventType.REMOVED, EventType.REMOVED, EventType.MOVED, EventType.REMOVED]
+    for n, kind in enumerate(kinds):
+        for subject_type in (SubjectType.COMPONENT, SubjectType.ASSET):
+            TimelineEvent.objects.create(
+                subject_type=subject_type,
+                subject_id=n + 1,
+                timestamp=start + timedelta(days=n),
+                event_type=kind,
+                type_order=EVENT_TYPE_ORDER[kind],
+                source="bundle",
+                natural_key=f"k{n}{subject_type}",
+                origin="test",
+            )
+    TimelineEvent.objects.create(
+        subject_type=SubjectType.COMPONENT,
+        subject_id=99,
+        timestamp=start + timedelta(days=9),
+        event_type=EventType.INSTALLED,
+        type_order=EVENT_TYPE_ORDER[EventType.INSTALLED],
+        source="bundle",
+        natural_key="installed",
+        origin="test",
+    )
+    rows = latest_events([EventType.MOVED, EventType.REMOVED], limit=3, subject_type=SubjectType.COMPONENT)
+    assert [(e.subject_id, e.event_type) for e in rows] == [
+        (5, EventType.REMOVED),
+        (4, EventType.MOVED),
+        (3, EventType.REMOVED),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from registry.choices import AssetStatus
+from registry.models import Asset, Installation
 from tests.factories import AssetFactory, LocationFactory, ProjectFactory
 from tests.pages.conftest import htmx
 
@@ -108,3 +109,48 @@ def test_filtered_list_form_pushes_its_url(engineer_web) -> None:
     html = engineer_web.get("/assets/").content.decode()
     assert 'hx-push-url="true"' in html
     assert 'hx-target="#asset-table"' in html
+
+
+def test_search_matches_the_start_of_a_field_not_its_middle(engineer_web) -> None:
+    # Prefix matches are index ranges; a substring match would read every row (README, Pages).
+    AssetFactory(vendor_serial_raw="abc123", vendor_serial="ABC123", hostname="web-7.example.com", model="R740")
+    assert "web-7" in engineer_web.get("/assets/", {"q": "ABC"}, **htmx("asset-table")).content.decode()
+    assert "web-7" not in engineer_web.get("/assets/", {"q": "bc12"}, **htmx("asset-table")).content.decode()
+    assert "web-7" not in engineer_web.get("/assets/", {"q": "example"}, **htmx("asset-table")).content.decode()
+    assert "web-7" in engineer_web.get("/assets/", {"q": "r74"}, **htmx("asset-table")).content.decode()
+
+
+def test_search_treats_like_wildcards_as_text(engineer_web) -> None:
+    AssetFactory(hostname="db-1")
+    assert "db-1" not in engineer_web.get("/assets/", {"q": "%"}, **htmx("asset-table")).content.decode()
+    assert "db-1" not in engineer_web.get("/assets/", {"q": "_b"}, **htmx("asset-table")).content.decode()
+
+
+def test_long_lists_count_to_the_cap_and_refuse_unindexed_sorts(engineer_web, monkeypatch) -> None:
+    monkeypatch.setattr("reanimator.pages.COUNT_CAP", 2)
+    location_a, location_z = LocationFactory(name="A-hall"), LocationFactory(name="Z-hall")
+    AssetFactory(hostname="h-1", location=location_z, status=AssetStatus.STOCK)
+    AssetFactory(hostname="h-2", location=location_a, status=AssetStatus.STOCK)
+    AssetFactory(hostname="h-3", location=location_a, status=AssetStatus.DEPLOYED)
+
+    html = engineer_web.get("/assets/", {"sort": "location"}, **htmx("asset-table")).content.decode()
+    assert "2+ assets" in html
+    assert "sorting by location needs a list of at most 2 rows" in html
+    assert html.index("h-1") < html.index("h-2")  # the default order (hostname) stayed
+
+    html = engineer_web.get("/assets/", {"sort": "location", "status": "stock"}, **htmx("asset-table")).content.decode()
+    assert "2 assets" in html
+    assert "sorting by" not in html
+    assert html.index("h-2") < html.index("h-1")  # A-hall before Z-hall
+
+    html = engineer_web.get("/assets/", {"sort": "-updated"}, **htmx("asset-table")).content.decode()
+    assert "sorting by" not in html  # an indexed sort applies to any length
+
+
+def test_asset_list_parts_column_counts_active_installations(fleet, engineer_web) -> None:
+    fleet(servers=1)
+    html = engineer_web.get("/assets/", {"sort": "-parts"}, **htmx("asset-table")).content.decode()
+    asset = Asset.objects.get()
+    parts = Installation.objects.filter(asset=asset, removed_at__isnull=True).count()
+    assert parts > 0
+    assert f'<td class="num">{parts}</td>' in html

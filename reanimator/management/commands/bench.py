@@ -4,6 +4,7 @@
     manage.py bench --only ingest --servers 200      # one benchmark, a smaller fleet
     manage.py bench --only ingest --servers 100 --profile   # cProfile of the ingest path
     manage.py bench --only timeline --fleet-events 200000    # timeline pages and late bundles
+    manage.py bench --only pages --page-assets 2000          # the htmx pages at fleet scale
 
 `make bench` runs it against a private, empty MariaDB. The benchmarks create and delete many
 thousands of rows, so the command refuses a database that already holds assets, components
@@ -54,10 +55,24 @@ def _timeline(options: dict[str, Any], write: Write) -> None:
     run_timeline_benchmark(spec, keep=options["keep"], write=write)
 
 
+def _pages(options: dict[str, Any], write: Write) -> None:
+    from reanimator.benchmarks_pages import PagesBenchSpec, run_pages_benchmark
+
+    spec = PagesBenchSpec(
+        assets=options["page_assets"],
+        parts=options["page_parts"],
+        events=options["page_events"],
+        samples=options["page_samples"],
+        seed=options["seed"],
+    )
+    run_pages_benchmark(spec, keep=options["keep"], write=write)
+
+
 # name -> benchmark; run in this order
 BENCHMARKS: dict[str, Callable[[dict[str, Any], Write], None]] = {
     "ingest": _ingest,
     "timeline": _timeline,
+    "pages": _pages,
 }
 
 
@@ -103,6 +118,16 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--samples", type=_positive, default=200, help="timeline: timed requests per figure (default 200)"
+        )
+        parser.add_argument(
+            "--page-assets", type=_positive, default=20_000, help="pages: servers in the fleet (default 20000)"
+        )
+        parser.add_argument("--page-parts", type=_positive, default=50, help="pages: parts per server (default 50)")
+        parser.add_argument(
+            "--page-events", type=_positive, default=1_000_000, help="pages: timeline events (default 1000000)"
+        )
+        parser.add_argument(
+            "--page-samples", type=_positive, default=30, help="pages: timed requests per page (default 30)"
         )
         parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic fleet (default 1)")
         parser.add_argument(
