@@ -273,146 +273,179 @@ def _component_events(
     sightings: list[tuple[Snapshot, Sighting]],
     manual: list[ManualEvent],
 ) -> EventSet:
-    component_class, serial, model = identity
-    part: dict[str, Any] = {
-        "component_id": component_id,
-        "component_class": component_class,
-        "serial": serial,
-        "model": model,
-    }
+    part = _part(component_id, identity)
     events = EventSet(origin=f"component:{component_id}")
-    bundle = EventSource.BUNDLE
     if runs:
-        first = runs[0]
-        events.add(
-            EventType.FIRST_SEEN,
-            SubjectType.COMPONENT,
-            component_id,
-            first.installed_at,
-            source=bundle,
-            asset_id=first.asset_id,
-            slot=first.slot,
-        )
+        _first_seen_event(events, component_id, runs[0])
     previous: Run | None = None
     for run in runs:
-        moved_in = previous is not None and previous.ended_by == "moved" and previous.removed_at == run.installed_at
-        if moved_in and previous is not None:
-            events.add(
-                EventType.MOVED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.installed_at,
-                source=bundle,
-                from_asset_id=previous.asset_id,
-                to_asset_id=run.asset_id,
-                slot=run.slot,
-                last_seen_at=previous.last_seen_at.isoformat(),
-            )
-            events.add(
-                EventType.REMOVED,
-                SubjectType.ASSET,
-                previous.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                moved_to_asset_id=run.asset_id,
-                last_seen_at=previous.last_seen_at.isoformat(),
-                slot=previous.slot,
-                **part,
-            )
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                moved_from_asset_id=previous.asset_id,
-                slot=run.slot,
-                **part,
-            )
-        else:
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.installed_at,
-                source=bundle,
-                asset_id=run.asset_id,
-                slot=run.slot,
-            )
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                slot=run.slot,
-                **part,
-            )
-        if run.removed_at is not None and run.ended_by != "moved":
-            source = EventSource.USER if run.ended_ref else bundle
-            why: dict[str, Any] = {
-                "reason": run.ended_by,
-                "last_seen_at": run.last_seen_at.isoformat(),
-                "slot": run.slot,
-            }
-            events.add(
-                EventType.REMOVED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.removed_at,
-                source=source,
-                source_ref=run.ended_ref,
-                asset_id=run.asset_id,
-                **why,
-            )
-            events.add(
-                EventType.REMOVED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.removed_at,
-                source=source,
-                source_ref=run.ended_ref,
-                discriminator=str(component_id),
-                **why,
-                **part,
-            )
+        _arrival_events(events, component_id, part, run, previous)
+        _departure_events(events, component_id, part, run)
         previous = run
 
     last_firmware, last_smart = "", None
     for snapshot, sighting in sightings:
-        if sighting.firmware and last_firmware and sighting.firmware != last_firmware:
-            events.add(
-                EventType.FIRMWARE_CHANGED,
-                SubjectType.COMPONENT,
-                component_id,
-                snapshot.collected_at,
-                source=bundle,
-                source_ref=snapshot.sha256,
-                discriminator=sighting.firmware,
-                from_version=last_firmware,
-                to_version=sighting.firmware,
-                asset_id=snapshot.asset_id,
-            )
-        last_firmware = sighting.firmware or last_firmware
-        if sighting.smart_passed is False and last_smart is not False:
-            events.add(
-                EventType.FAILED,
-                SubjectType.COMPONENT,
-                component_id,
-                snapshot.collected_at,
-                source=bundle,
-                source_ref=snapshot.sha256,
-                verdict="SMART overall-health failed",
-                asset_id=snapshot.asset_id,
-            )
-        if sighting.smart_passed is not None:
-            last_smart = sighting.smart_passed
+        last_firmware, last_smart = _sighting_events(
+            events, component_id, snapshot, sighting, last_firmware, last_smart
+        )
     for event in manual:
         _add_manual(events, SubjectType.COMPONENT, component_id, event)
     return events
+
+
+# The events of one run and of one sighting, shared by the full derivation and by the
+# appending one (derive_new_snapshot), so that both write the very same rows.
+
+
+def _part(component_id: int, identity: tuple[str, str, str]) -> dict[str, Any]:
+    component_class, serial, model = identity
+    return {"component_id": component_id, "component_class": component_class, "serial": serial, "model": model}
+
+
+def _first_seen_event(events: EventSet, component_id: int, first: Run) -> None:
+    events.add(
+        EventType.FIRST_SEEN,
+        SubjectType.COMPONENT,
+        component_id,
+        first.installed_at,
+        source=EventSource.BUNDLE,
+        asset_id=first.asset_id,
+        slot=first.slot,
+    )
+
+
+def _arrival_events(events: EventSet, component_id: int, part: dict[str, Any], run: Run, previous: Run | None) -> None:
+    """The part arriving in run.asset_id: moved from the previous run's asset, or installed."""
+    bundle = EventSource.BUNDLE
+    moved_in = previous is not None and previous.ended_by == "moved" and previous.removed_at == run.installed_at
+    if moved_in and previous is not None:
+        events.add(
+            EventType.MOVED,
+            SubjectType.COMPONENT,
+            component_id,
+            run.installed_at,
+            source=bundle,
+            from_asset_id=previous.asset_id,
+            to_asset_id=run.asset_id,
+            slot=run.slot,
+            last_seen_at=previous.last_seen_at.isoformat(),
+        )
+        events.add(
+            EventType.REMOVED,
+            SubjectType.ASSET,
+            previous.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            moved_to_asset_id=run.asset_id,
+            last_seen_at=previous.last_seen_at.isoformat(),
+            slot=previous.slot,
+            **part,
+        )
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.ASSET,
+            run.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            moved_from_asset_id=previous.asset_id,
+            slot=run.slot,
+            **part,
+        )
+    else:
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.COMPONENT,
+            component_id,
+            run.installed_at,
+            source=bundle,
+            asset_id=run.asset_id,
+            slot=run.slot,
+        )
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.ASSET,
+            run.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            slot=run.slot,
+            **part,
+        )
+
+
+def _departure_events(events: EventSet, component_id: int, part: dict[str, Any], run: Run) -> None:
+    """The run's end, unless it ended by a move (the next run's arrival tells that)."""
+    if run.removed_at is None or run.ended_by == "moved":
+        return
+    source = EventSource.USER if run.ended_ref else EventSource.BUNDLE
+    why: dict[str, Any] = {
+        "reason": run.ended_by,
+        "last_seen_at": run.last_seen_at.isoformat(),
+        "slot": run.slot,
+    }
+    events.add(
+        EventType.REMOVED,
+        SubjectType.COMPONENT,
+        component_id,
+        run.removed_at,
+        source=source,
+        source_ref=run.ended_ref,
+        asset_id=run.asset_id,
+        **why,
+    )
+    events.add(
+        EventType.REMOVED,
+        SubjectType.ASSET,
+        run.asset_id,
+        run.removed_at,
+        source=source,
+        source_ref=run.ended_ref,
+        discriminator=str(component_id),
+        **why,
+        **part,
+    )
+
+
+def _sighting_events(
+    events: EventSet,
+    component_id: int,
+    snapshot: Snapshot,
+    sighting: Sighting,
+    last_firmware: str,
+    last_smart: bool | None,
+) -> tuple[str, bool | None]:
+    """Firmware change and SMART failure at one sighting, given the last non-empty firmware
+    and the last verdict before it; returns them as they are after it."""
+    if sighting.firmware and last_firmware and sighting.firmware != last_firmware:
+        events.add(
+            EventType.FIRMWARE_CHANGED,
+            SubjectType.COMPONENT,
+            component_id,
+            snapshot.collected_at,
+            source=EventSource.BUNDLE,
+            source_ref=snapshot.sha256,
+            discriminator=sighting.firmware,
+            from_version=last_firmware,
+            to_version=sighting.firmware,
+            asset_id=snapshot.asset_id,
+        )
+    if sighting.smart_passed is False and last_smart is not False:
+        events.add(
+            EventType.FAILED,
+            SubjectType.COMPONENT,
+            component_id,
+            snapshot.collected_at,
+            source=EventSource.BUNDLE,
+            source_ref=snapshot.sha256,
+            verdict="SMART overall-health failed",
+            asset_id=snapshot.asset_id,
+        )
+    return (
+        sighting.firmware or last_firmware,
+        sighting.smart_passed if sighting.smart_passed is not None else last_smart,
+    )
 
 
 # --- assets -------------------------------------------------------------------------------
@@ -429,36 +462,51 @@ def _asset_events(asset_id: int) -> EventSet:
     )
     last: dict[str, str] = {}
     for bundle_id, sha256, collected_at, specs, hostname in rows:
-        events.add(
-            EventType.LOG_COLLECTED,
-            SubjectType.ASSET,
-            asset_id,
-            collected_at,
-            source=EventSource.BUNDLE,
-            source_ref=sha256,
-            discriminator=sha256,
-            bundle_id=bundle_id,
-            hostname=hostname,
-        )
-        for name, version in sorted(((specs or {}).get("firmware") or {}).items()):
-            if version and last.get(name) and last[name] != version:
-                events.add(
-                    EventType.FIRMWARE_CHANGED,
-                    SubjectType.ASSET,
-                    asset_id,
-                    collected_at,
-                    source=EventSource.BUNDLE,
-                    source_ref=sha256,
-                    discriminator=f"{name}={version}",
-                    firmware=name,
-                    from_version=last[name],
-                    to_version=version,
-                )
-            if version:
-                last[name] = version
+        _log_events(events, asset_id, bundle_id, sha256, collected_at, specs, hostname, last)
     for event in ManualEvent.objects.filter(asset_id=asset_id).order_by("timestamp", "id"):
         _add_manual(events, SubjectType.ASSET, asset_id, event)
     return events
+
+
+def _log_events(
+    events: EventSet,
+    asset_id: int,
+    bundle_id: int,
+    sha256: str,
+    collected_at: datetime,
+    specs: dict[str, Any] | None,
+    hostname: str,
+    last: dict[str, str],
+) -> None:
+    """One snapshot's events on its asset: the log collection and asset-level firmware
+    changes against `last` (the latest version of each firmware before it), which it updates."""
+    events.add(
+        EventType.LOG_COLLECTED,
+        SubjectType.ASSET,
+        asset_id,
+        collected_at,
+        source=EventSource.BUNDLE,
+        source_ref=sha256,
+        discriminator=sha256,
+        bundle_id=bundle_id,
+        hostname=hostname,
+    )
+    for name, version in sorted(((specs or {}).get("firmware") or {}).items()):
+        if version and last.get(name) and last[name] != version:
+            events.add(
+                EventType.FIRMWARE_CHANGED,
+                SubjectType.ASSET,
+                asset_id,
+                collected_at,
+                source=EventSource.BUNDLE,
+                source_ref=sha256,
+                discriminator=f"{name}={version}",
+                firmware=name,
+                from_version=last[name],
+                to_version=version,
+            )
+        if version:
+            last[name] = version
 
 
 def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: ManualEvent) -> None:
