@@ -29,7 +29,7 @@ from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
 from registry.services.lots import assign_lot, load_lot_rules
-from timeline.services.derivation import derive_history
+from timeline.services.derivation import derive_history, derive_new_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ class _Recorded:
 def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
     previous: set[int] = set()
     previous_asset = bundle.asset_id if bundle.asset_id else None
-    if bundle.parser_version is not None:  # parsed before: replace what that parse recorded
+    first_parse = bundle.parser_version is None
+    if not first_parse:  # parsed before: replace what that parse recorded
         previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
         bundle.observations.all().delete()
 
@@ -203,7 +204,11 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
         .values_list("component_id", flat=True)
         .distinct()
     )
-    derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
+    if first_parse and previous_asset in (None, asset.pk):
+        # A first parse adds one snapshot: derivation can append it where it is the latest.
+        derive_new_snapshot(bundle.pk, used | in_asset, asset_id=asset.pk)
+    else:
+        derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
 
 
 def _asset_observation(

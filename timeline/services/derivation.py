@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -131,13 +132,7 @@ def derive_history(component_ids: Iterable[int] = (), asset_ids: Iterable[int] =
 def _derive_components(ids: list[int]) -> DerivationResult:
     if not ids:
         return DerivationResult(0, 0)
-    components = {
-        pk: (component_class, serial, model)
-        for pk, component_class, serial, model in Component.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", "component_class", "serial", "model")
-    }
+    components = _lock_components(ids)
     sightings: dict[int, dict[int, Sighting]] = defaultdict(dict)
     # The database extracts the one health flag needed; decoding every observation's health
     # JSON in Python was most of a long history's derivation.
@@ -205,6 +200,17 @@ def _derive_components(ids: list[int]) -> DerivationResult:
     _update_first_seen(first_seen)
     written = _write_events(event_sets)
     return DerivationResult(components=len(observed), installations=len(new_rows), events_written=written)
+
+
+def _lock_components(ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Lock the components in id order; their (class, serial, model)."""
+    return {
+        pk: (component_class, serial, model)
+        for pk, component_class, serial, model in Component.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "component_class", "serial", "model")
+    }
 
 
 def _json_bool(value: object) -> bool | None:
@@ -525,6 +531,266 @@ def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: Man
     )
 
 
+# --- appending one snapshot ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StoredRun:
+    pk: int
+    component_id: int
+    asset_id: int
+    slot: str
+    installed_at: datetime
+    last_seen_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass
+class _Append:
+    """What the new snapshot does to one component's history, when it is its last point."""
+
+    component_id: int
+    sighting: Sighting | None  # the part in the new snapshot; None when absent from it
+    open: _StoredRun | None = None  # the run open before it
+    extend: bool = False  # the open run goes on (same asset)
+    close: str = ""  # the open run ends here: "absent" or "moved"
+    start: bool = False  # a run starts here
+    first: bool = False  # the part's first sighting ever
+    last_seen_before: datetime | None = None  # the sighting before, when its firmware or verdict matters
+
+
+def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_id: int) -> DerivationResult:
+    """derive_history(component_ids, asset_ids=[asset_id]) after the first parse of bundle
+    `bundle_id` of that asset, with the same result and less work when the bundle is the
+    latest point of the histories it touches (the common case: servers report in order).
+
+    For a unit whose every other snapshot (of every asset the part was ever in) is older than
+    this bundle, and which has no manual removal, the new snapshot is the last point of its
+    history, so the history only grows at its end: the open run is extended, or closed (the
+    part is absent, or seen in another asset), a run starts, events are appended. No stored
+    event depends on what comes after it, except through a run's slot, which must not change
+    here. What the stored rows cannot show (the firmware or SMART verdict before the last
+    sighting, a part that was observed but has no installation) sends the unit to the full
+    derivation, as does any doubt about order (an equal or later snapshot): a late bundle
+    re-derives, in full, only what it touches. Call inside a transaction, like derive_history."""
+    ids = sorted(set(component_ids))
+    components = _lock_components(ids)
+    stored: dict[int, list[_StoredRun]] = defaultdict(list)
+    for row in (
+        Installation.objects.filter(component_id__in=ids)
+        .order_by()
+        .values_list("pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
+    ):
+        stored[row[1]].append(_StoredRun(*row))
+    assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
+    # This bundle and every other parsed snapshot of those assets not older than it. Its own
+    # row gives the time as the full derivation reads it.
+    this = LogBundle.objects.filter(pk=bundle_id).values("collected_at")
+    later: set[int] = set()
+    snapshot: Snapshot | None = None
+    coverage: frozenset[str] = frozenset()
+    for pk, row_asset_id, collected_at, sha256, row_coverage in (
+        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=Subquery(this))
+        .order_by()
+        .values_list("pk", "asset_id", "collected_at", "sha256", "coverage")
+    ):
+        if pk == bundle_id:
+            snapshot, coverage = Snapshot(collected_at, sha256, pk, row_asset_id), frozenset(row_coverage or ())
+        else:
+            later.add(row_asset_id)
+    if snapshot is None or snapshot.asset_id != asset_id or asset_id in later:
+        return derive_history(ids, asset_ids=[asset_id])
+    when = snapshot.collected_at
+
+    seen = {
+        component_id: Sighting(bundle_id, slot, firmware, _json_bool(smart))
+        for component_id, slot, firmware, smart in Observation.objects.filter(bundle_id=bundle_id, component_id__in=ids)
+        .order_by()
+        .values_list("component_id", "slot", "firmware", KT("health__smart_passed"))
+    }
+    removable = set(
+        ManualEvent.objects.filter(component_id__in=ids, event_type__in=REMOVING_EVENT_TYPES)
+        .order_by()
+        .values_list("component_id", flat=True)
+    )
+    full: set[int] = set()
+    plans: list[_Append] = []
+    for component_id in ids:
+        component_class = components.get(component_id, ("", "", ""))[0]
+        plan = _plan_append(component_id, seen.get(component_id), stored[component_id], asset_id, when, later)
+        if plan is not None and plan.close == "absent" and component_class not in coverage:
+            plan.close = ""  # the snapshot could not have seen it: not a point of its history
+        if plan is None or component_id in removable or component_id not in components:
+            full.add(component_id)
+        elif plan.sighting is not None or plan.close:
+            plans.append(plan)
+        # else: a part once in this asset, elsewhere now or of a class this snapshot cannot see
+
+    # What the stored rows do not tell: that a part with no installation was never observed
+    # before, and the firmware and verdict of the sighting before this one.
+    firsts = [plan.component_id for plan in plans if plan.first]
+    if firsts:
+        full.update(
+            Observation.objects.filter(component_id__in=firsts)
+            .exclude(bundle_id=bundle_id)
+            .order_by()
+            .values_list("component_id", flat=True)
+        )
+    before: dict[int, list[tuple[str, bool | None]]] = defaultdict(list)
+    wanted = {plan.component_id: plan.last_seen_before for plan in plans if plan.last_seen_before is not None}
+    if wanted:
+        for component_id, collected_at, firmware, smart in (
+            Observation.objects.filter(component_id__in=wanted, collected_at__gte=min(wanted.values()))
+            .exclude(bundle_id=bundle_id)
+            .order_by()
+            .values_list("component_id", "collected_at", "firmware", KT("health__smart_passed"))
+        ):
+            if collected_at == wanted[component_id]:
+                before[component_id].append((firmware, _json_bool(smart)))
+
+    event_sets: list[EventSet] = []
+    closes: list[int] = []
+    extends: list[int] = []
+    starts: list[Installation] = []
+    first_seen: dict[int, datetime] = {}
+    for plan in plans:
+        component_id = plan.component_id
+        if component_id in full:
+            continue
+        last_firmware, last_smart = "", None
+        if plan.last_seen_before is not None:
+            previous = before.get(component_id, [])
+            if len(previous) != 1:
+                full.add(component_id)  # two sightings at one time, or none: not a plain tail
+                continue
+            last_firmware, last_smart = previous[0]
+            sighting = plan.sighting
+            assert sighting is not None
+            if (sighting.firmware and not last_firmware) or (sighting.smart_passed is False and last_smart is None):
+                full.add(component_id)  # the state before lies further back
+                continue
+        events = EventSet(origin=f"component:{component_id}")
+        event_sets.append(events)
+        part = _part(component_id, components[component_id])
+        ended: Run | None = None
+        if plan.close:
+            assert plan.open is not None
+            closes.append(plan.open.pk)
+            open_run = plan.open
+            ended = Run(
+                open_run.asset_id, open_run.slot, open_run.installed_at, open_run.last_seen_at, when, plan.close
+            )
+            _departure_events(events, component_id, part, ended)
+        if plan.extend:
+            assert plan.open is not None
+            extends.append(plan.open.pk)
+        if plan.start:
+            assert plan.sighting is not None
+            run = Run(asset_id, plan.sighting.slot, when, when)
+            starts.append(
+                Installation(
+                    component_id=component_id,
+                    asset_id=asset_id,
+                    slot=run.slot[:100],
+                    installed_at=when,
+                    last_seen_at=when,
+                    removed_at=None,
+                )
+            )
+            if plan.first:
+                first_seen[component_id] = when
+                _first_seen_event(events, component_id, run)
+            # A run that ended earlier ended by absence: only a run ending here is a move.
+            _arrival_events(events, component_id, part, run, ended)
+        if plan.sighting is not None:
+            _sighting_events(events, component_id, snapshot, plan.sighting, last_firmware, last_smart)
+
+    # Close before opening: the database allows one active installation per component.
+    if closes:
+        Installation.objects.filter(pk__in=closes).update(removed_at=when)
+    if extends:
+        Installation.objects.filter(pk__in=extends).update(last_seen_at=when)
+    if starts:
+        Installation.objects.bulk_create(starts, batch_size=1000)
+    _update_first_seen(first_seen)
+    asset_events = _new_log_events(snapshot, asset_id)
+    if asset_events is not None:
+        event_sets.append(asset_events)
+    written = _append_events(event_sets)
+    if asset_events is None:
+        written += _write_events([_asset_events(asset_id)])
+    result = _derive_components(sorted(full))
+    return DerivationResult(
+        components=len(ids) - len(full) + result.components,
+        installations=len(starts) + result.installations,
+        events_written=written + result.events_written,
+    )
+
+
+def _plan_append(
+    component_id: int,
+    sighting: Sighting | None,
+    runs: list[_StoredRun],
+    asset_id: int,
+    when: datetime,
+    later: set[int],
+) -> _Append | None:
+    """How the new snapshot (of `asset_id`, at `when`) extends this part's stored runs, or
+    None when it might not be the last point of its history, or the rows look unusual."""
+    if any(run.asset_id in later for run in runs):
+        return None  # an asset the part was in has a snapshot as late as this one
+    if any(run.last_seen_at >= when or (run.removed_at is not None and run.removed_at >= when) for run in runs):
+        return None
+    open_runs = [run for run in runs if run.removed_at is None]
+    if len(open_runs) > 1:
+        return None
+    current = open_runs[0] if open_runs else None
+    plan = _Append(component_id, sighting, open=current)
+    if sighting is None:
+        if not runs:
+            return None  # not observed in any snapshot: the full derivation forgets it
+        if current is not None and current.asset_id == asset_id:
+            plan.close = "absent"  # if the snapshot could see its class: the caller checks
+        return plan
+    if not runs:
+        plan.start = plan.first = True
+        return plan
+    if sighting.firmware or sighting.smart_passed is False:
+        plan.last_seen_before = max(run.last_seen_at for run in runs)
+    if current is not None and current.asset_id == asset_id:
+        if sighting.slot and sighting.slot != current.slot:
+            return None  # the run's slot changes, and with it its stored events
+        plan.extend = True
+    else:
+        plan.start = True
+        if current is not None:
+            plan.close = "moved"
+    return plan
+
+
+def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
+    """The asset's own events as they are with this snapshot as its latest, or None when the
+    snapshot before does not show the firmware versions they depend on."""
+    recent = list(
+        Observation.objects.filter(asset_id=asset_id, kind=ObservationKind.ASSET, bundle__status=BundleStatus.PARSED)
+        .order_by("-collected_at", "-bundle__sha256")
+        .values_list("bundle_id", "collected_at", "specs", "bundle__hostname")[:2]
+    )
+    if not recent or recent[0][0] != snapshot.bundle_id:
+        return None
+    bundle_id, collected_at, specs, hostname = recent[0]
+    last: dict[str, str] = {}
+    if len(recent) > 1:
+        last = {name: version for name, version in ((recent[1][2] or {}).get("firmware") or {}).items() if version}
+        firmware = (specs or {}).get("firmware") or {}
+        if any(version and name not in last for name, version in firmware.items()):
+            return None  # a version that may have been reported before the last snapshot
+    # The unit's stored events are its earlier snapshots' and its manual events: unchanged.
+    events = EventSet(origin=f"asset:{asset_id}")
+    _log_events(events, asset_id, bundle_id, snapshot.sha256, collected_at, specs, hostname, last)
+    return events
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -548,6 +814,22 @@ def _write_events(event_sets: list[EventSet]) -> int:
         event.created_at = now
     fast_insert(TimelineEvent, new)
     return len(stale) + len(new)
+
+
+def _append_events(event_sets: list[EventSet]) -> int:
+    """Add these events to what is stored, without removing any: for units that only grew."""
+    wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
+    if not wanted:
+        return 0
+    existing = set(
+        TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
+    )
+    now = timezone.now()
+    new = [event for key, event in wanted.items() if key not in existing]
+    for event in new:
+        event.created_at = now
+    fast_insert(TimelineEvent, new)
+    return len(new)
 
 
 def _write_installations(component_ids: list[int], desired: list[Installation]) -> None:
