@@ -140,3 +140,18 @@ def test_bundles_in_collection_order_give_the_history_rederive_gives(ingest, his
         assert derived_rows() == appended
     finally:
         clear()
+
+
+def test_note_recorded_before_a_part_is_first_seen_is_written_with_its_first_sighting(ingest) -> None:
+    from timeline.services.manual import record_manual_event
+
+    component = Component.objects.create(component_class="SSD", vendor="ACME", serial="P-SSD-1", serial_raw="P-SSD-1")
+    record_manual_event(event_type="NOTE", timestamp=T0, component=component, note="bought as spare")
+    ingest(bundle("SRV-A", 1, {0}, "FW1"))
+    appended = derived_rows()
+    assert ("NOTE", "component", "P-SSD-1", T0) in {event[:4] for event in appended[0]}  # type: ignore[index]
+    TimelineEvent.objects.all().delete()
+    Installation.objects.all().delete()
+    Component.objects.update(first_seen_at=None)
+    list(rederive_all())
+    assert derived_rows() == appended

@@ -608,11 +608,13 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
         .order_by()
         .values_list("component_id", "slot", "firmware", KT("health__smart_passed"))
     }
-    removable = set(
-        ManualEvent.objects.filter(component_id__in=ids, event_type__in=REMOVING_EVENT_TYPES)
-        .order_by()
-        .values_list("component_id", flat=True)
-    )
+    # A manual removal takes part in the runs; the other manual events of a part are stored
+    # with its events, unless it was never observed (then they are written with its first).
+    manual: dict[int, set[str]] = defaultdict(set)
+    for component_id, event_type in (
+        ManualEvent.objects.filter(component_id__in=ids).order_by().values_list("component_id", "event_type")
+    ):
+        manual[component_id].add(event_type)
     full: set[int] = set()
     plans: list[_Append] = []
     for component_id in ids:
@@ -620,7 +622,12 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
         plan = _plan_append(component_id, seen.get(component_id), stored[component_id], asset_id, when, later)
         if plan is not None and plan.close == "absent" and component_class not in coverage:
             plan.close = ""  # the snapshot could not have seen it: not a point of its history
-        if plan is None or component_id in removable or component_id not in components:
+        if (
+            plan is None
+            or component_id not in components
+            or manual[component_id] & REMOVING_EVENT_TYPES
+            or (plan.first and manual[component_id])
+        ):
             full.add(component_id)
         elif plan.sighting is not None or plan.close:
             plans.append(plan)
@@ -649,6 +656,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
                 before[component_id].append((firmware, _json_bool(smart)))
 
     event_sets: list[EventSet] = []
+    fresh_sets: list[EventSet] = []  # of parts never observed before: nothing stored to collide with
     closes: list[int] = []
     extends: list[int] = []
     starts: list[Installation] = []
@@ -670,7 +678,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
                 full.add(component_id)  # the state before lies further back
                 continue
         events = EventSet(origin=f"component:{component_id}")
-        event_sets.append(events)
+        (fresh_sets if plan.first else event_sets).append(events)
         part = _part(component_id, components[component_id])
         ended: Run | None = None
         if plan.close:
@@ -716,7 +724,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     asset_events = _new_log_events(snapshot, asset_id)
     if asset_events is not None:
         event_sets.append(asset_events)
-    written = _append_events(event_sets)
+    written = _append_events(event_sets, fresh=fresh_sets)
     if asset_events is None:
         written += _write_events([_asset_events(asset_id)])
     result = _derive_components(sorted(full))
@@ -771,23 +779,33 @@ def _plan_append(
 def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
     """The asset's own events as they are with this snapshot as its latest, or None when the
     snapshot before does not show the firmware versions they depend on."""
+    # This snapshot and the one before, by the bundles' index (the asset's observations are
+    # every part of every snapshot), then their asset observations.
     recent = list(
-        Observation.objects.filter(asset_id=asset_id, kind=ObservationKind.ASSET, bundle__status=BundleStatus.PARSED)
-        .order_by("-collected_at", "-bundle__sha256")
-        .values_list("bundle_id", "collected_at", "specs", "bundle__hostname")[:2]
+        LogBundle.objects.filter(asset_id=asset_id, status=BundleStatus.PARSED, collected_at__lte=snapshot.collected_at)
+        .order_by("-collected_at", "-sha256")
+        .values_list("pk", "hostname")[:2]
     )
     if not recent or recent[0][0] != snapshot.bundle_id:
         return None
-    bundle_id, collected_at, specs, hostname = recent[0]
+    specs_of = dict(
+        Observation.objects.filter(bundle_id__in=[pk for pk, _ in recent], kind=ObservationKind.ASSET)
+        .order_by()
+        .values_list("bundle_id", "specs")
+    )
+    if len(specs_of) != len(recent):
+        return None
+    specs = specs_of[snapshot.bundle_id]
     last: dict[str, str] = {}
     if len(recent) > 1:
-        last = {name: version for name, version in ((recent[1][2] or {}).get("firmware") or {}).items() if version}
+        before = specs_of[recent[1][0]]
+        last = {name: version for name, version in ((before or {}).get("firmware") or {}).items() if version}
         firmware = (specs or {}).get("firmware") or {}
         if any(version and name not in last for name, version in firmware.items()):
             return None  # a version that may have been reported before the last snapshot
     # The unit's stored events are its earlier snapshots' and its manual events: unchanged.
     events = EventSet(origin=f"asset:{asset_id}")
-    _log_events(events, asset_id, bundle_id, snapshot.sha256, collected_at, specs, hostname, last)
+    _log_events(events, asset_id, snapshot.bundle_id, snapshot.sha256, snapshot.collected_at, specs, recent[0][1], last)
     return events
 
 
@@ -816,16 +834,18 @@ def _write_events(event_sets: list[EventSet]) -> int:
     return len(stale) + len(new)
 
 
-def _append_events(event_sets: list[EventSet]) -> int:
-    """Add these events to what is stored, without removing any: for units that only grew."""
+def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None = None) -> int:
+    """Add these events to what is stored, without removing any: for units that only grew.
+    The events of `fresh` units (none stored yet) are inserted without looking them up."""
     wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
-    if not wanted:
-        return 0
-    existing = set(
-        TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
-    )
-    now = timezone.now()
+    existing = set()
+    if wanted:
+        existing = set(
+            TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
+        )
     new = [event for key, event in wanted.items() if key not in existing]
+    new.extend(event for event_set in fresh or () for event in event_set.events.values())
+    now = timezone.now()
     for event in new:
         event.created_at = now
     fast_insert(TimelineEvent, new)
