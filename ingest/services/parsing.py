@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -143,7 +144,7 @@ def _fail(bundle: LogBundle, code: str, message: str) -> None:
 
 @dataclass
 class _Recorded:
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)  # Observation rows
     component_ids: set[int] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
@@ -213,21 +214,27 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
 
 def _asset_observation(
     bundle: LogBundle, asset: Asset, inventory: BundleInventory, rules: IdentityRules
-) -> Observation:
+) -> dict[str, Any]:
+    """The asset's own observation, as an Observation row for fast_insert."""
     record = inventory.asset
-    return Observation(
-        bundle=bundle,
-        asset=asset,
-        kind=ObservationKind.ASSET,
-        vendor_raw=record.vendor[:200],
-        vendor=rules.vendor(record.vendor)[:100],
-        model=record.model[:200],
-        serial_raw=record.serial[:200],
-        serial=asset.vendor_serial or "",
-        specs={"firmware": dict(record.firmware), "hostname": inventory.hostname or "", "uuid": record.uuid},
-        sources=sorted({result.parser for result in inventory.results}),
-        collected_at=inventory.collected_at,
-    )
+    return {
+        "bundle_id": bundle.pk,
+        "asset_id": asset.pk,
+        "component_id": None,
+        "kind": ObservationKind.ASSET,
+        "component_class": "",
+        "slot": "",
+        "vendor_raw": record.vendor[:200],
+        "vendor": rules.vendor(record.vendor)[:100],
+        "model": record.model[:200],
+        "serial_raw": record.serial[:200],
+        "serial": asset.vendor_serial or "",
+        "firmware": "",
+        "specs": {"firmware": dict(record.firmware), "hostname": inventory.hostname or "", "uuid": record.uuid},
+        "health": {},
+        "sources": sorted({result.parser for result in inventory.results}),
+        "collected_at": inventory.collected_at,
+    }
 
 
 def _component_observation(
@@ -237,25 +244,26 @@ def _component_observation(
     component: Component | None,
     rules: IdentityRules,
     collected_at: datetime,
-) -> Observation:
-    return Observation(
-        bundle=bundle,
-        asset=asset,
-        component=component,
-        kind=ObservationKind.COMPONENT if component is not None else ObservationKind.ANONYMOUS,
-        component_class=record.component_class,
-        slot=record.slot[:100],
-        vendor_raw=record.vendor[:200],
-        vendor=rules.part_vendor(record.vendor, record.model, record.component_class)[:100],
-        model=record.model.strip()[:200],
-        serial_raw=record.serial[:200],
-        serial=component.serial if component is not None else "",
-        firmware=record.firmware.strip()[:200],
-        specs=record.specs,
-        health=record.health,
-        sources=record.source.split("+"),
-        collected_at=collected_at,
-    )
+) -> dict[str, Any]:
+    """One part's observation, as an Observation row for fast_insert."""
+    return {
+        "bundle_id": bundle.pk,
+        "asset_id": asset.pk,
+        "component_id": component.pk if component is not None else None,
+        "kind": ObservationKind.COMPONENT if component is not None else ObservationKind.ANONYMOUS,
+        "component_class": record.component_class,
+        "slot": record.slot[:100],
+        "vendor_raw": record.vendor[:200],
+        "vendor": rules.part_vendor(record.vendor, record.model, record.component_class)[:100],
+        "model": record.model.strip()[:200],
+        "serial_raw": record.serial[:200],
+        "serial": component.serial if component is not None else "",
+        "firmware": record.firmware.strip()[:200],
+        "specs": record.specs,
+        "health": record.health,
+        "sources": record.source.split("+"),
+        "collected_at": collected_at,
+    }
 
 
 # --- identity ---------------------------------------------------------------------------

@@ -659,7 +659,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     fresh_sets: list[EventSet] = []  # of parts never observed before: nothing stored to collide with
     closes: list[int] = []
     extends: list[int] = []
-    starts: list[Installation] = []
+    starts: list[dict[str, Any]] = []  # Installation rows
     first_seen: dict[int, datetime] = {}
     for plan in plans:
         component_id = plan.component_id
@@ -696,14 +696,14 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
             assert plan.sighting is not None
             run = Run(asset_id, plan.sighting.slot, when, when)
             starts.append(
-                Installation(
-                    component_id=component_id,
-                    asset_id=asset_id,
-                    slot=run.slot[:100],
-                    installed_at=when,
-                    last_seen_at=when,
-                    removed_at=None,
-                )
+                {
+                    "component_id": component_id,
+                    "asset_id": asset_id,
+                    "slot": run.slot[:100],
+                    "installed_at": when,
+                    "last_seen_at": when,
+                    "removed_at": None,
+                }
             )
             if plan.first:
                 first_seen[component_id] = when
@@ -718,8 +718,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
         Installation.objects.filter(pk__in=closes).update(removed_at=when)
     if extends:
         Installation.objects.filter(pk__in=extends).update(last_seen_at=when)
-    if starts:
-        Installation.objects.bulk_create(starts, batch_size=1000)
+    fast_insert(Installation, starts)
     _update_first_seen(first_seen)
     asset_events = _new_log_events(snapshot, asset_id)
     if asset_events is not None:
