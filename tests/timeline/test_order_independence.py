@@ -92,8 +92,8 @@ def rich_bundle(
             extra["health"] = {"smart_passed": smart}
         parts.append(part(PARTS[i][0], PARTS[i][1], slot=f"S{i}{'b' if other_slot else ''}", **extra))
     parts.append(part("PSU", f"PSU-{server}", slot="PSU1"))
-    firmware = {"BIOS": bios, **({"BMC": "1.0"} if bmc else {})}
-    return inventory(server, T0 + timedelta(days=day, hours=SERVERS.index(server)), parts, firmware=firmware)
+    asset_firmware = {"BIOS": bios, **({"BMC": "1.0"} if bmc else {})}
+    return inventory(server, T0 + timedelta(days=day, hours=SERVERS.index(server)), parts, firmware=asset_firmware)
 
 
 def derived_rows() -> tuple[object, ...]:
@@ -149,7 +149,7 @@ def test_note_recorded_before_a_part_is_first_seen_is_written_with_its_first_sig
     record_manual_event(event_type="NOTE", timestamp=T0, component=component, note="bought as spare")
     ingest(bundle("SRV-A", 1, {0}, "FW1"))
     appended = derived_rows()
-    assert ("NOTE", "component", "P-SSD-1", T0) in {event[:4] for event in appended[0]}  # type: ignore[index]
+    assert ("NOTE", "component", "P-SSD-1", T0) in {event[:4] for event in appended[0]}
     TimelineEvent.objects.all().delete()
     Installation.objects.all().delete()
     Component.objects.update(first_seen_at=None)

@@ -81,7 +81,7 @@ class EventSet:
     """The events one derivation unit should have, by identity (type, subject, time, discriminator)."""
 
     origin: str
-    events: dict[str, TimelineEvent] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # TimelineEvent rows, for fast_insert
 
     def add(
         self,
@@ -100,18 +100,19 @@ class EventSet:
         # window narrowed by a late bundle) is replaced, and the diff needs no payload reads.
         content = json.dumps(payload, sort_keys=True, default=str)
         key = hashlib.sha256(f"{identity}|{source}|{source_ref}|{content}".encode()).hexdigest()
-        self.events[identity] = TimelineEvent(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            timestamp=timestamp,
-            event_type=event_type,
-            type_order=EVENT_TYPE_ORDER[event_type],
-            payload=payload,
-            source=source,
-            source_ref=source_ref[:64],
-            natural_key=key,
-            origin=self.origin,
-        )
+        self.events[identity] = {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "timestamp": timestamp,
+            "event_type": event_type,
+            "type_order": EVENT_TYPE_ORDER[event_type],
+            "payload": payload,
+            "source": source,
+            "source_ref": source_ref[:64],
+            "natural_key": key,
+            "origin": self.origin,
+            "created_at": None,  # set when written
+        }
 
 
 def derive_history(component_ids: Iterable[int] = (), asset_ids: Iterable[int] = ()) -> DerivationResult:
@@ -594,7 +595,7 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
         .order_by()
         .values_list("pk", "asset_id", "collected_at", "sha256", "coverage")
     ):
-        if pk == bundle_id:
+        if pk == bundle_id and collected_at is not None:
             snapshot, coverage = Snapshot(collected_at, sha256, pk, row_asset_id), frozenset(row_coverage or ())
         else:
             later.add(row_asset_id)
@@ -816,7 +817,7 @@ def _write_events(event_sets: list[EventSet]) -> int:
     is no longer wanted, insert the new keys. Unchanged events keep their rows and ids."""
     if not event_sets:
         return 0
-    wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
+    wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
     existing = dict(
         TimelineEvent.objects.filter(origin__in=[s.origin for s in event_sets])
         .order_by()
@@ -828,7 +829,7 @@ def _write_events(event_sets: list[EventSet]) -> int:
     now = timezone.now()
     new = [event for key, event in wanted.items() if key not in existing]
     for event in new:
-        event.created_at = now
+        event["created_at"] = now
     fast_insert(TimelineEvent, new)
     return len(stale) + len(new)
 
@@ -836,7 +837,7 @@ def _write_events(event_sets: list[EventSet]) -> int:
 def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None = None) -> int:
     """Add these events to what is stored, without removing any: for units that only grew.
     The events of `fresh` units (none stored yet) are inserted without looking them up."""
-    wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
+    wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
     existing = set()
     if wanted:
         existing = set(
@@ -846,7 +847,7 @@ def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None =
     new.extend(event for event_set in fresh or () for event in event_set.events.values())
     now = timezone.now()
     for event in new:
-        event.created_at = now
+        event["created_at"] = now
     fast_insert(TimelineEvent, new)
     return len(new)
 
