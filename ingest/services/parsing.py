@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -241,7 +241,7 @@ def _component_observation(
     bundle: LogBundle,
     asset: Asset,
     record: ComponentRecord,
-    component: Component | None,
+    component: KnownComponent | None,
     rules: IdentityRules,
     collected_at: datetime,
 ) -> dict[str, Any]:
@@ -337,9 +337,18 @@ def _fill_asset_blanks(
     return asset
 
 
+class KnownComponent(NamedTuple):
+    """A registry component's identity, read without building a model instance."""
+
+    pk: int
+    component_class: str
+    vendor: str
+    serial: str
+
+
 def resolve_components(
     records: list[ComponentRecord], *, rules: IdentityRules
-) -> list[tuple[ComponentRecord, Component | None]]:
+) -> list[tuple[ComponentRecord, KnownComponent | None]]:
     """Registry components for the records with a usable serial (created when new, with
     their LOT); None for anonymous parts. Three queries whatever the number of parts."""
     keyed: list[tuple[ComponentRecord, tuple[str, str, str] | None]] = []
@@ -351,8 +360,7 @@ def resolve_components(
     if not serials:
         return [(record, None) for record, _ in keyed]
 
-    identity_fields = ("id", "component_class", "vendor", "serial")
-    existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
+    existing = _known(serials)
     missing: dict[tuple[str, str, str], Component] = {}
     lot_rules = None
     for record, key in keyed:
@@ -373,19 +381,22 @@ def resolve_components(
     if missing:
         # ignore_conflicts: a concurrent bundle may create the same part; both then read it back.
         Component.objects.bulk_create(missing.values(), ignore_conflicts=True, batch_size=500)
-        existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
+        existing = _known(serials)
     return [(record, _lookup(existing, key) if key else None) for record, key in keyed]
 
 
-def _index(components: object) -> dict[tuple[str, str], list[Component]]:
-    index: dict[tuple[str, str], list[Component]] = {}
-    for component in components:  # type: ignore[attr-defined]
+def _known(serials: set[str]) -> dict[tuple[str, str], list[KnownComponent]]:
+    """The registry components with these serials, indexed by (class family, serial)."""
+    index: dict[tuple[str, str], list[KnownComponent]] = {}
+    rows = Component.objects.filter(serial__in=serials).values_list("id", "component_class", "vendor", "serial")
+    for row in rows:
+        component = KnownComponent(*row)
         family = "DRIVE" if component.component_class in DRIVE_FAMILY else component.component_class
         index.setdefault((family, component.serial), []).append(component)
     return index
 
 
-def _lookup(index: dict[tuple[str, str], list[Component]], key: tuple[str, str, str]) -> Component | None:
+def _lookup(index: dict[tuple[str, str], list[KnownComponent]], key: tuple[str, str, str]) -> KnownComponent | None:
     """The registry component for (class, vendor, serial). Drives match across SSD/HDD/NVMe;
     a record without a vendor matches the one component of that serial, if there is one."""
     component_class, vendor, serial = key
