@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -584,22 +583,26 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     ):
         stored[row[1]].append(_StoredRun(*row))
     assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
-    # This bundle and every other parsed snapshot of those assets not older than it. Its own
-    # row gives the time as the full derivation reads it.
-    this = LogBundle.objects.filter(pk=bundle_id).values("collected_at")
-    later: set[int] = set()
-    snapshot: Snapshot | None = None
-    coverage: frozenset[str] = frozenset()
-    for pk, row_asset_id, collected_at, sha256, row_coverage in (
-        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=Subquery(this))
+    # This bundle's row gives the time as the full derivation reads it; then every other
+    # parsed snapshot of those assets not older than it. (The time goes in as a value, not a
+    # subquery, so that the optimizer picks the (asset, collected_at) index, not a range
+    # over every later bundle of the fleet.)
+    row_asset_id, collected_at, sha256, row_coverage, status = (
+        LogBundle.objects.filter(pk=bundle_id)
+        .values_list("asset_id", "collected_at", "sha256", "coverage", "status")
+        .get()
+    )
+    if collected_at is None or row_asset_id != asset_id or status != BundleStatus.PARSED:
+        return derive_history(ids, asset_ids=[asset_id])
+    snapshot = Snapshot(collected_at, sha256, bundle_id, asset_id)
+    coverage = frozenset(row_coverage or ())
+    later = set(
+        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=collected_at)
+        .exclude(pk=bundle_id)
         .order_by()
-        .values_list("pk", "asset_id", "collected_at", "sha256", "coverage")
-    ):
-        if pk == bundle_id and collected_at is not None:
-            snapshot, coverage = Snapshot(collected_at, sha256, pk, row_asset_id), frozenset(row_coverage or ())
-        else:
-            later.add(row_asset_id)
-    if snapshot is None or snapshot.asset_id != asset_id or asset_id in later:
+        .values_list("asset_id", flat=True)
+    )
+    if asset_id in later:
         return derive_history(ids, asset_ids=[asset_id])
     when = snapshot.collected_at
 
