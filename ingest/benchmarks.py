@@ -387,6 +387,7 @@ def _instrumented(phases: defaultdict[str, float]) -> Iterator[None]:
             ("resolve_asset", "identity"),
             ("resolve_components", "identity"),
             ("derive_history", "derivation"),
+            ("derive_new_snapshot", "derivation"),
             ("fast_insert", "observation insert"),
         ):
             stack.enter_context(mock.patch.object(parsing, name, _timed(phases, phase, getattr(parsing, name))))

@@ -44,3 +44,33 @@ def test_fast_insert_stores_rows_like_bulk_create() -> None:
 def test_fast_insert_of_nothing_is_a_no_op() -> None:
     fast_insert(Observation, [])
     assert not Observation.objects.exists()
+
+
+def test_fast_insert_takes_rows_as_mappings_of_attnames() -> None:
+    asset = AssetFactory()
+    bundle = LogBundle.objects.create(sha256="b" * 64, raw="bundles/bb/x", size=1)
+    when = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
+    row = {
+        "bundle_id": bundle.pk,
+        "asset_id": asset.pk,
+        "component_id": None,
+        "kind": "anonymous",
+        "component_class": "DIMM",
+        "slot": "A0",
+        "vendor_raw": "",
+        "vendor": "",
+        "model": "",
+        "serial_raw": "",
+        "serial": "",
+        "firmware": "",
+        "specs": {"name": "ü"},
+        "health": {},
+        "sources": ["dmidecode"],
+        "collected_at": when,
+    }
+    fast_insert(Observation, [row, {**row, "slot": "A1"}])
+    stored = list(Observation.objects.order_by("slot"))
+    assert [(o.slot, o.specs, o.sources, o.collected_at) for o in stored] == [
+        ("A0", {"name": "ü"}, ["dmidecode"], when),
+        ("A1", {"name": "ü"}, ["dmidecode"], when),
+    ]

@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,7 +30,7 @@ from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
 from registry.services.lots import assign_lot, load_lot_rules
-from timeline.services.derivation import derive_history
+from timeline.services.derivation import derive_history, derive_new_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def _fail(bundle: LogBundle, code: str, message: str) -> None:
 
 @dataclass
 class _Recorded:
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)  # Observation rows
     component_ids: set[int] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
@@ -152,7 +153,8 @@ class _Recorded:
 def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
     previous: set[int] = set()
     previous_asset = bundle.asset_id if bundle.asset_id else None
-    if bundle.parser_version is not None:  # parsed before: replace what that parse recorded
+    first_parse = bundle.parser_version is None
+    if not first_parse:  # parsed before: replace what that parse recorded
         previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
         bundle.observations.all().delete()
 
@@ -203,54 +205,65 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
         .values_list("component_id", flat=True)
         .distinct()
     )
-    derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
+    if first_parse and previous_asset in (None, asset.pk):
+        # A first parse adds one snapshot: derivation can append it where it is the latest.
+        derive_new_snapshot(bundle.pk, used | in_asset, asset_id=asset.pk)
+    else:
+        derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
 
 
 def _asset_observation(
     bundle: LogBundle, asset: Asset, inventory: BundleInventory, rules: IdentityRules
-) -> Observation:
+) -> dict[str, Any]:
+    """The asset's own observation, as an Observation row for fast_insert."""
     record = inventory.asset
-    return Observation(
-        bundle=bundle,
-        asset=asset,
-        kind=ObservationKind.ASSET,
-        vendor_raw=record.vendor[:200],
-        vendor=rules.vendor(record.vendor)[:100],
-        model=record.model[:200],
-        serial_raw=record.serial[:200],
-        serial=asset.vendor_serial or "",
-        specs={"firmware": dict(record.firmware), "hostname": inventory.hostname or "", "uuid": record.uuid},
-        sources=sorted({result.parser for result in inventory.results}),
-        collected_at=inventory.collected_at,
-    )
+    return {
+        "bundle_id": bundle.pk,
+        "asset_id": asset.pk,
+        "component_id": None,
+        "kind": ObservationKind.ASSET,
+        "component_class": "",
+        "slot": "",
+        "vendor_raw": record.vendor[:200],
+        "vendor": rules.vendor(record.vendor)[:100],
+        "model": record.model[:200],
+        "serial_raw": record.serial[:200],
+        "serial": asset.vendor_serial or "",
+        "firmware": "",
+        "specs": {"firmware": dict(record.firmware), "hostname": inventory.hostname or "", "uuid": record.uuid},
+        "health": {},
+        "sources": sorted({result.parser for result in inventory.results}),
+        "collected_at": inventory.collected_at,
+    }
 
 
 def _component_observation(
     bundle: LogBundle,
     asset: Asset,
     record: ComponentRecord,
-    component: Component | None,
+    component: KnownComponent | None,
     rules: IdentityRules,
     collected_at: datetime,
-) -> Observation:
-    return Observation(
-        bundle=bundle,
-        asset=asset,
-        component=component,
-        kind=ObservationKind.COMPONENT if component is not None else ObservationKind.ANONYMOUS,
-        component_class=record.component_class,
-        slot=record.slot[:100],
-        vendor_raw=record.vendor[:200],
-        vendor=rules.part_vendor(record.vendor, record.model, record.component_class)[:100],
-        model=record.model.strip()[:200],
-        serial_raw=record.serial[:200],
-        serial=component.serial if component is not None else "",
-        firmware=record.firmware.strip()[:200],
-        specs=record.specs,
-        health=record.health,
-        sources=record.source.split("+"),
-        collected_at=collected_at,
-    )
+) -> dict[str, Any]:
+    """One part's observation, as an Observation row for fast_insert."""
+    return {
+        "bundle_id": bundle.pk,
+        "asset_id": asset.pk,
+        "component_id": component.pk if component is not None else None,
+        "kind": ObservationKind.COMPONENT if component is not None else ObservationKind.ANONYMOUS,
+        "component_class": record.component_class,
+        "slot": record.slot[:100],
+        "vendor_raw": record.vendor[:200],
+        "vendor": rules.part_vendor(record.vendor, record.model, record.component_class)[:100],
+        "model": record.model.strip()[:200],
+        "serial_raw": record.serial[:200],
+        "serial": component.serial if component is not None else "",
+        "firmware": record.firmware.strip()[:200],
+        "specs": record.specs,
+        "health": record.health,
+        "sources": record.source.split("+"),
+        "collected_at": collected_at,
+    }
 
 
 # --- identity ---------------------------------------------------------------------------
@@ -324,9 +337,18 @@ def _fill_asset_blanks(
     return asset
 
 
+class KnownComponent(NamedTuple):
+    """A registry component's identity, read without building a model instance."""
+
+    pk: int
+    component_class: str
+    vendor: str
+    serial: str
+
+
 def resolve_components(
     records: list[ComponentRecord], *, rules: IdentityRules
-) -> list[tuple[ComponentRecord, Component | None]]:
+) -> list[tuple[ComponentRecord, KnownComponent | None]]:
     """Registry components for the records with a usable serial (created when new, with
     their LOT); None for anonymous parts. Three queries whatever the number of parts."""
     keyed: list[tuple[ComponentRecord, tuple[str, str, str] | None]] = []
@@ -338,8 +360,7 @@ def resolve_components(
     if not serials:
         return [(record, None) for record, _ in keyed]
 
-    identity_fields = ("id", "component_class", "vendor", "serial")
-    existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
+    existing = _known(serials)
     missing: dict[tuple[str, str, str], Component] = {}
     lot_rules = None
     for record, key in keyed:
@@ -360,19 +381,22 @@ def resolve_components(
     if missing:
         # ignore_conflicts: a concurrent bundle may create the same part; both then read it back.
         Component.objects.bulk_create(missing.values(), ignore_conflicts=True, batch_size=500)
-        existing = _index(Component.objects.filter(serial__in=serials).only(*identity_fields))
+        existing = _known(serials)
     return [(record, _lookup(existing, key) if key else None) for record, key in keyed]
 
 
-def _index(components: object) -> dict[tuple[str, str], list[Component]]:
-    index: dict[tuple[str, str], list[Component]] = {}
-    for component in components:  # type: ignore[attr-defined]
+def _known(serials: set[str]) -> dict[tuple[str, str], list[KnownComponent]]:
+    """The registry components with these serials, indexed by (class family, serial)."""
+    index: dict[tuple[str, str], list[KnownComponent]] = {}
+    rows = Component.objects.filter(serial__in=serials).values_list("id", "component_class", "vendor", "serial")
+    for row in rows:
+        component = KnownComponent(*row)
         family = "DRIVE" if component.component_class in DRIVE_FAMILY else component.component_class
         index.setdefault((family, component.serial), []).append(component)
     return index
 
 
-def _lookup(index: dict[tuple[str, str], list[Component]], key: tuple[str, str, str]) -> Component | None:
+def _lookup(index: dict[tuple[str, str], list[KnownComponent]], key: tuple[str, str, str]) -> KnownComponent | None:
     """The registry component for (class, vendor, serial). Drives match across SSD/HDD/NVMe;
     a record without a vendor matches the one component of that serial, if there is one."""
     component_class, vendor, serial = key

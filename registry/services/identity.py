@@ -8,7 +8,7 @@ query per row.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -26,16 +26,28 @@ from registry.normalisation import (
 DRIVE_CLASSES = frozenset({"SSD", "HDD", "NVME"})
 
 
+_VENDOR_MEMO_SIZE = 10_000
+
+
 @dataclass(frozen=True)
 class IdentityRules:
     placeholders: PlaceholderMatcher
     vendor_aliases: dict[str, str]
+    # Vendor spellings repeat on every part of every bundle: each is normalised once per
+    # rules version (the rules are rebuilt, with an empty memo, when the tables change).
+    _vendors: dict[str | None, str] = field(default_factory=dict, compare=False, repr=False)
 
     def serial(self, raw: str | None) -> str:
         return normalise_serial(raw, self.placeholders)
 
     def vendor(self, raw: str | None) -> str:
-        return normalise_vendor(raw, self.vendor_aliases)
+        try:
+            return self._vendors[raw]
+        except KeyError:
+            if len(self._vendors) >= _VENDOR_MEMO_SIZE:
+                self._vendors.clear()
+            self._vendors[raw] = vendor = normalise_vendor(raw, self.vendor_aliases)
+            return vendor
 
     def part_vendor(self, raw: str | None, model: str | None, component_class: str) -> str:
         """The vendor of a part; for drives without one, the maker their model names."""

@@ -58,12 +58,12 @@ import django
 django.setup()
 import ingest.services.parsing as parsing
 
-def stall(component_ids, asset_ids=()):
+def stall(*args, **kwargs):
     # Observations, components and the asset are written but not committed: die here.
     open(sys.argv[2], "w").close()
     time.sleep(120)
 
-parsing.derive_history = stall
+parsing.derive_history = parsing.derive_new_snapshot = stall
 parsing.parse_bundle(int(sys.argv[1]))
 """
 

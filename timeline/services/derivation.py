@@ -80,7 +80,7 @@ class EventSet:
     """The events one derivation unit should have, by identity (type, subject, time, discriminator)."""
 
     origin: str
-    events: dict[str, TimelineEvent] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # TimelineEvent rows, for fast_insert
 
     def add(
         self,
@@ -99,18 +99,19 @@ class EventSet:
         # window narrowed by a late bundle) is replaced, and the diff needs no payload reads.
         content = json.dumps(payload, sort_keys=True, default=str)
         key = hashlib.sha256(f"{identity}|{source}|{source_ref}|{content}".encode()).hexdigest()
-        self.events[identity] = TimelineEvent(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            timestamp=timestamp,
-            event_type=event_type,
-            type_order=EVENT_TYPE_ORDER[event_type],
-            payload=payload,
-            source=source,
-            source_ref=source_ref[:64],
-            natural_key=key,
-            origin=self.origin,
-        )
+        self.events[identity] = {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "timestamp": timestamp,
+            "event_type": event_type,
+            "type_order": EVENT_TYPE_ORDER[event_type],
+            "payload": payload,
+            "source": source,
+            "source_ref": source_ref[:64],
+            "natural_key": key,
+            "origin": self.origin,
+            "created_at": None,  # set when written
+        }
 
 
 def derive_history(component_ids: Iterable[int] = (), asset_ids: Iterable[int] = ()) -> DerivationResult:
@@ -131,13 +132,7 @@ def derive_history(component_ids: Iterable[int] = (), asset_ids: Iterable[int] =
 def _derive_components(ids: list[int]) -> DerivationResult:
     if not ids:
         return DerivationResult(0, 0)
-    components = {
-        pk: (component_class, serial, model)
-        for pk, component_class, serial, model in Component.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", "component_class", "serial", "model")
-    }
+    components = _lock_components(ids)
     sightings: dict[int, dict[int, Sighting]] = defaultdict(dict)
     # The database extracts the one health flag needed; decoding every observation's health
     # JSON in Python was most of a long history's derivation.
@@ -207,6 +202,17 @@ def _derive_components(ids: list[int]) -> DerivationResult:
     return DerivationResult(components=len(observed), installations=len(new_rows), events_written=written)
 
 
+def _lock_components(ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Lock the components in id order; their (class, serial, model)."""
+    return {
+        pk: (component_class, serial, model)
+        for pk, component_class, serial, model in Component.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "component_class", "serial", "model")
+    }
+
+
 def _json_bool(value: object) -> bool | None:
     """A JSON boolean as the backend's key transform returns it: "true"/"false" on MariaDB,
     1/0 on SQLite; anything else is no verdict."""
@@ -273,146 +279,179 @@ def _component_events(
     sightings: list[tuple[Snapshot, Sighting]],
     manual: list[ManualEvent],
 ) -> EventSet:
-    component_class, serial, model = identity
-    part: dict[str, Any] = {
-        "component_id": component_id,
-        "component_class": component_class,
-        "serial": serial,
-        "model": model,
-    }
+    part = _part(component_id, identity)
     events = EventSet(origin=f"component:{component_id}")
-    bundle = EventSource.BUNDLE
     if runs:
-        first = runs[0]
-        events.add(
-            EventType.FIRST_SEEN,
-            SubjectType.COMPONENT,
-            component_id,
-            first.installed_at,
-            source=bundle,
-            asset_id=first.asset_id,
-            slot=first.slot,
-        )
+        _first_seen_event(events, component_id, runs[0])
     previous: Run | None = None
     for run in runs:
-        moved_in = previous is not None and previous.ended_by == "moved" and previous.removed_at == run.installed_at
-        if moved_in and previous is not None:
-            events.add(
-                EventType.MOVED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.installed_at,
-                source=bundle,
-                from_asset_id=previous.asset_id,
-                to_asset_id=run.asset_id,
-                slot=run.slot,
-                last_seen_at=previous.last_seen_at.isoformat(),
-            )
-            events.add(
-                EventType.REMOVED,
-                SubjectType.ASSET,
-                previous.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                moved_to_asset_id=run.asset_id,
-                last_seen_at=previous.last_seen_at.isoformat(),
-                slot=previous.slot,
-                **part,
-            )
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                moved_from_asset_id=previous.asset_id,
-                slot=run.slot,
-                **part,
-            )
-        else:
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.installed_at,
-                source=bundle,
-                asset_id=run.asset_id,
-                slot=run.slot,
-            )
-            events.add(
-                EventType.INSTALLED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.installed_at,
-                source=bundle,
-                discriminator=str(component_id),
-                slot=run.slot,
-                **part,
-            )
-        if run.removed_at is not None and run.ended_by != "moved":
-            source = EventSource.USER if run.ended_ref else bundle
-            why: dict[str, Any] = {
-                "reason": run.ended_by,
-                "last_seen_at": run.last_seen_at.isoformat(),
-                "slot": run.slot,
-            }
-            events.add(
-                EventType.REMOVED,
-                SubjectType.COMPONENT,
-                component_id,
-                run.removed_at,
-                source=source,
-                source_ref=run.ended_ref,
-                asset_id=run.asset_id,
-                **why,
-            )
-            events.add(
-                EventType.REMOVED,
-                SubjectType.ASSET,
-                run.asset_id,
-                run.removed_at,
-                source=source,
-                source_ref=run.ended_ref,
-                discriminator=str(component_id),
-                **why,
-                **part,
-            )
+        _arrival_events(events, component_id, part, run, previous)
+        _departure_events(events, component_id, part, run)
         previous = run
 
     last_firmware, last_smart = "", None
     for snapshot, sighting in sightings:
-        if sighting.firmware and last_firmware and sighting.firmware != last_firmware:
-            events.add(
-                EventType.FIRMWARE_CHANGED,
-                SubjectType.COMPONENT,
-                component_id,
-                snapshot.collected_at,
-                source=bundle,
-                source_ref=snapshot.sha256,
-                discriminator=sighting.firmware,
-                from_version=last_firmware,
-                to_version=sighting.firmware,
-                asset_id=snapshot.asset_id,
-            )
-        last_firmware = sighting.firmware or last_firmware
-        if sighting.smart_passed is False and last_smart is not False:
-            events.add(
-                EventType.FAILED,
-                SubjectType.COMPONENT,
-                component_id,
-                snapshot.collected_at,
-                source=bundle,
-                source_ref=snapshot.sha256,
-                verdict="SMART overall-health failed",
-                asset_id=snapshot.asset_id,
-            )
-        if sighting.smart_passed is not None:
-            last_smart = sighting.smart_passed
+        last_firmware, last_smart = _sighting_events(
+            events, component_id, snapshot, sighting, last_firmware, last_smart
+        )
     for event in manual:
         _add_manual(events, SubjectType.COMPONENT, component_id, event)
     return events
+
+
+# The events of one run and of one sighting, shared by the full derivation and by the
+# appending one (derive_new_snapshot), so that both write the very same rows.
+
+
+def _part(component_id: int, identity: tuple[str, str, str]) -> dict[str, Any]:
+    component_class, serial, model = identity
+    return {"component_id": component_id, "component_class": component_class, "serial": serial, "model": model}
+
+
+def _first_seen_event(events: EventSet, component_id: int, first: Run) -> None:
+    events.add(
+        EventType.FIRST_SEEN,
+        SubjectType.COMPONENT,
+        component_id,
+        first.installed_at,
+        source=EventSource.BUNDLE,
+        asset_id=first.asset_id,
+        slot=first.slot,
+    )
+
+
+def _arrival_events(events: EventSet, component_id: int, part: dict[str, Any], run: Run, previous: Run | None) -> None:
+    """The part arriving in run.asset_id: moved from the previous run's asset, or installed."""
+    bundle = EventSource.BUNDLE
+    moved_in = previous is not None and previous.ended_by == "moved" and previous.removed_at == run.installed_at
+    if moved_in and previous is not None:
+        events.add(
+            EventType.MOVED,
+            SubjectType.COMPONENT,
+            component_id,
+            run.installed_at,
+            source=bundle,
+            from_asset_id=previous.asset_id,
+            to_asset_id=run.asset_id,
+            slot=run.slot,
+            last_seen_at=previous.last_seen_at.isoformat(),
+        )
+        events.add(
+            EventType.REMOVED,
+            SubjectType.ASSET,
+            previous.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            moved_to_asset_id=run.asset_id,
+            last_seen_at=previous.last_seen_at.isoformat(),
+            slot=previous.slot,
+            **part,
+        )
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.ASSET,
+            run.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            moved_from_asset_id=previous.asset_id,
+            slot=run.slot,
+            **part,
+        )
+    else:
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.COMPONENT,
+            component_id,
+            run.installed_at,
+            source=bundle,
+            asset_id=run.asset_id,
+            slot=run.slot,
+        )
+        events.add(
+            EventType.INSTALLED,
+            SubjectType.ASSET,
+            run.asset_id,
+            run.installed_at,
+            source=bundle,
+            discriminator=str(component_id),
+            slot=run.slot,
+            **part,
+        )
+
+
+def _departure_events(events: EventSet, component_id: int, part: dict[str, Any], run: Run) -> None:
+    """The run's end, unless it ended by a move (the next run's arrival tells that)."""
+    if run.removed_at is None or run.ended_by == "moved":
+        return
+    source = EventSource.USER if run.ended_ref else EventSource.BUNDLE
+    why: dict[str, Any] = {
+        "reason": run.ended_by,
+        "last_seen_at": run.last_seen_at.isoformat(),
+        "slot": run.slot,
+    }
+    events.add(
+        EventType.REMOVED,
+        SubjectType.COMPONENT,
+        component_id,
+        run.removed_at,
+        source=source,
+        source_ref=run.ended_ref,
+        asset_id=run.asset_id,
+        **why,
+    )
+    events.add(
+        EventType.REMOVED,
+        SubjectType.ASSET,
+        run.asset_id,
+        run.removed_at,
+        source=source,
+        source_ref=run.ended_ref,
+        discriminator=str(component_id),
+        **why,
+        **part,
+    )
+
+
+def _sighting_events(
+    events: EventSet,
+    component_id: int,
+    snapshot: Snapshot,
+    sighting: Sighting,
+    last_firmware: str,
+    last_smart: bool | None,
+) -> tuple[str, bool | None]:
+    """Firmware change and SMART failure at one sighting, given the last non-empty firmware
+    and the last verdict before it; returns them as they are after it."""
+    if sighting.firmware and last_firmware and sighting.firmware != last_firmware:
+        events.add(
+            EventType.FIRMWARE_CHANGED,
+            SubjectType.COMPONENT,
+            component_id,
+            snapshot.collected_at,
+            source=EventSource.BUNDLE,
+            source_ref=snapshot.sha256,
+            discriminator=sighting.firmware,
+            from_version=last_firmware,
+            to_version=sighting.firmware,
+            asset_id=snapshot.asset_id,
+        )
+    if sighting.smart_passed is False and last_smart is not False:
+        events.add(
+            EventType.FAILED,
+            SubjectType.COMPONENT,
+            component_id,
+            snapshot.collected_at,
+            source=EventSource.BUNDLE,
+            source_ref=snapshot.sha256,
+            verdict="SMART overall-health failed",
+            asset_id=snapshot.asset_id,
+        )
+    return (
+        sighting.firmware or last_firmware,
+        sighting.smart_passed if sighting.smart_passed is not None else last_smart,
+    )
 
 
 # --- assets -------------------------------------------------------------------------------
@@ -429,36 +468,51 @@ def _asset_events(asset_id: int) -> EventSet:
     )
     last: dict[str, str] = {}
     for bundle_id, sha256, collected_at, specs, hostname in rows:
-        events.add(
-            EventType.LOG_COLLECTED,
-            SubjectType.ASSET,
-            asset_id,
-            collected_at,
-            source=EventSource.BUNDLE,
-            source_ref=sha256,
-            discriminator=sha256,
-            bundle_id=bundle_id,
-            hostname=hostname,
-        )
-        for name, version in sorted(((specs or {}).get("firmware") or {}).items()):
-            if version and last.get(name) and last[name] != version:
-                events.add(
-                    EventType.FIRMWARE_CHANGED,
-                    SubjectType.ASSET,
-                    asset_id,
-                    collected_at,
-                    source=EventSource.BUNDLE,
-                    source_ref=sha256,
-                    discriminator=f"{name}={version}",
-                    firmware=name,
-                    from_version=last[name],
-                    to_version=version,
-                )
-            if version:
-                last[name] = version
+        _log_events(events, asset_id, bundle_id, sha256, collected_at, specs, hostname, last)
     for event in ManualEvent.objects.filter(asset_id=asset_id).order_by("timestamp", "id"):
         _add_manual(events, SubjectType.ASSET, asset_id, event)
     return events
+
+
+def _log_events(
+    events: EventSet,
+    asset_id: int,
+    bundle_id: int,
+    sha256: str,
+    collected_at: datetime,
+    specs: dict[str, Any] | None,
+    hostname: str,
+    last: dict[str, str],
+) -> None:
+    """One snapshot's events on its asset: the log collection and asset-level firmware
+    changes against `last` (the latest version of each firmware before it), which it updates."""
+    events.add(
+        EventType.LOG_COLLECTED,
+        SubjectType.ASSET,
+        asset_id,
+        collected_at,
+        source=EventSource.BUNDLE,
+        source_ref=sha256,
+        discriminator=sha256,
+        bundle_id=bundle_id,
+        hostname=hostname,
+    )
+    for name, version in sorted(((specs or {}).get("firmware") or {}).items()):
+        if version and last.get(name) and last[name] != version:
+            events.add(
+                EventType.FIRMWARE_CHANGED,
+                SubjectType.ASSET,
+                asset_id,
+                collected_at,
+                source=EventSource.BUNDLE,
+                source_ref=sha256,
+                discriminator=f"{name}={version}",
+                firmware=name,
+                from_version=last[name],
+                to_version=version,
+            )
+        if version:
+            last[name] = version
 
 
 def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: ManualEvent) -> None:
@@ -477,6 +531,287 @@ def _add_manual(events: EventSet, subject_type: str, subject_id: int, event: Man
     )
 
 
+# --- appending one snapshot ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StoredRun:
+    pk: int
+    component_id: int
+    asset_id: int
+    slot: str
+    installed_at: datetime
+    last_seen_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass
+class _Append:
+    """What the new snapshot does to one component's history, when it is its last point."""
+
+    component_id: int
+    sighting: Sighting | None  # the part in the new snapshot; None when absent from it
+    open: _StoredRun | None = None  # the run open before it
+    extend: bool = False  # the open run goes on (same asset)
+    close: str = ""  # the open run ends here: "absent" or "moved"
+    start: bool = False  # a run starts here
+    first: bool = False  # the part's first sighting ever
+    last_seen_before: datetime | None = None  # the sighting before, when its firmware or verdict matters
+
+
+def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_id: int) -> DerivationResult:
+    """derive_history(component_ids, asset_ids=[asset_id]) after the first parse of bundle
+    `bundle_id` of that asset, with the same result and less work when the bundle is the
+    latest point of the histories it touches (the common case: servers report in order).
+
+    For a unit whose every other snapshot (of every asset the part was ever in) is older than
+    this bundle, and which has no manual removal, the new snapshot is the last point of its
+    history, so the history only grows at its end: the open run is extended, or closed (the
+    part is absent, or seen in another asset), a run starts, events are appended. No stored
+    event depends on what comes after it, except through a run's slot, which must not change
+    here. What the stored rows cannot show (the firmware or SMART verdict before the last
+    sighting, a part that was observed but has no installation) sends the unit to the full
+    derivation, as does any doubt about order (an equal or later snapshot): a late bundle
+    re-derives, in full, only what it touches. Call inside a transaction, like derive_history."""
+    ids = sorted(set(component_ids))
+    components = _lock_components(ids)
+    stored: dict[int, list[_StoredRun]] = defaultdict(list)
+    for row in (
+        Installation.objects.filter(component_id__in=ids)
+        .order_by()
+        .values_list("pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
+    ):
+        stored[row[1]].append(_StoredRun(*row))
+    assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
+    # This bundle's row gives the time as the full derivation reads it; then every other
+    # parsed snapshot of those assets not older than it. (The time goes in as a value, not a
+    # subquery, so that the optimizer picks the (asset, collected_at) index, not a range
+    # over every later bundle of the fleet.)
+    row_asset_id, collected_at, sha256, row_coverage, status = (
+        LogBundle.objects.filter(pk=bundle_id)
+        .values_list("asset_id", "collected_at", "sha256", "coverage", "status")
+        .get()
+    )
+    if collected_at is None or row_asset_id != asset_id or status != BundleStatus.PARSED:
+        return derive_history(ids, asset_ids=[asset_id])
+    snapshot = Snapshot(collected_at, sha256, bundle_id, asset_id)
+    coverage = frozenset(row_coverage or ())
+    later = set(
+        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=collected_at)
+        .exclude(pk=bundle_id)
+        .order_by()
+        .values_list("asset_id", flat=True)
+    )
+    if asset_id in later:
+        return derive_history(ids, asset_ids=[asset_id])
+    when = snapshot.collected_at
+
+    seen = {
+        component_id: Sighting(bundle_id, slot, firmware, _json_bool(smart))
+        for component_id, slot, firmware, smart in Observation.objects.filter(bundle_id=bundle_id, component_id__in=ids)
+        .order_by()
+        .values_list("component_id", "slot", "firmware", KT("health__smart_passed"))
+    }
+    # A manual removal takes part in the runs; the other manual events of a part are stored
+    # with its events, unless it was never observed (then they are written with its first).
+    manual: dict[int, set[str]] = defaultdict(set)
+    for component_id, event_type in (
+        ManualEvent.objects.filter(component_id__in=ids).order_by().values_list("component_id", "event_type")
+    ):
+        manual[component_id].add(event_type)
+    full: set[int] = set()
+    plans: list[_Append] = []
+    for component_id in ids:
+        component_class = components.get(component_id, ("", "", ""))[0]
+        plan = _plan_append(component_id, seen.get(component_id), stored[component_id], asset_id, when, later)
+        if plan is not None and plan.close == "absent" and component_class not in coverage:
+            plan.close = ""  # the snapshot could not have seen it: not a point of its history
+        if (
+            plan is None
+            or component_id not in components
+            or manual[component_id] & REMOVING_EVENT_TYPES
+            or (plan.first and manual[component_id])
+        ):
+            full.add(component_id)
+        elif plan.sighting is not None or plan.close:
+            plans.append(plan)
+        # else: a part once in this asset, elsewhere now or of a class this snapshot cannot see
+
+    # What the stored rows do not tell: that a part with no installation was never observed
+    # before, and the firmware and verdict of the sighting before this one.
+    firsts = [plan.component_id for plan in plans if plan.first]
+    if firsts:
+        full.update(
+            Observation.objects.filter(component_id__in=firsts)
+            .exclude(bundle_id=bundle_id)
+            .order_by()
+            .values_list("component_id", flat=True)
+        )
+    before: dict[int, list[tuple[str, bool | None]]] = defaultdict(list)
+    wanted = {plan.component_id: plan.last_seen_before for plan in plans if plan.last_seen_before is not None}
+    if wanted:
+        for component_id, collected_at, firmware, smart in (
+            Observation.objects.filter(component_id__in=wanted, collected_at__gte=min(wanted.values()))
+            .exclude(bundle_id=bundle_id)
+            .order_by()
+            .values_list("component_id", "collected_at", "firmware", KT("health__smart_passed"))
+        ):
+            if collected_at == wanted[component_id]:
+                before[component_id].append((firmware, _json_bool(smart)))
+
+    event_sets: list[EventSet] = []
+    fresh_sets: list[EventSet] = []  # of parts never observed before: nothing stored to collide with
+    closes: list[int] = []
+    extends: list[int] = []
+    starts: list[dict[str, Any]] = []  # Installation rows
+    first_seen: dict[int, datetime] = {}
+    for plan in plans:
+        component_id = plan.component_id
+        if component_id in full:
+            continue
+        last_firmware, last_smart = "", None
+        if plan.last_seen_before is not None:
+            previous = before.get(component_id, [])
+            if len(previous) != 1:
+                full.add(component_id)  # two sightings at one time, or none: not a plain tail
+                continue
+            last_firmware, last_smart = previous[0]
+            sighting = plan.sighting
+            assert sighting is not None
+            if (sighting.firmware and not last_firmware) or (sighting.smart_passed is False and last_smart is None):
+                full.add(component_id)  # the state before lies further back
+                continue
+        events = EventSet(origin=f"component:{component_id}")
+        (fresh_sets if plan.first else event_sets).append(events)
+        part = _part(component_id, components[component_id])
+        ended: Run | None = None
+        if plan.close:
+            assert plan.open is not None
+            closes.append(plan.open.pk)
+            open_run = plan.open
+            ended = Run(
+                open_run.asset_id, open_run.slot, open_run.installed_at, open_run.last_seen_at, when, plan.close
+            )
+            _departure_events(events, component_id, part, ended)
+        if plan.extend:
+            assert plan.open is not None
+            extends.append(plan.open.pk)
+        if plan.start:
+            assert plan.sighting is not None
+            run = Run(asset_id, plan.sighting.slot, when, when)
+            starts.append(
+                {
+                    "component_id": component_id,
+                    "asset_id": asset_id,
+                    "slot": run.slot[:100],
+                    "installed_at": when,
+                    "last_seen_at": when,
+                    "removed_at": None,
+                }
+            )
+            if plan.first:
+                first_seen[component_id] = when
+                _first_seen_event(events, component_id, run)
+            # A run that ended earlier ended by absence: only a run ending here is a move.
+            _arrival_events(events, component_id, part, run, ended)
+        if plan.sighting is not None:
+            _sighting_events(events, component_id, snapshot, plan.sighting, last_firmware, last_smart)
+
+    # Close before opening: the database allows one active installation per component.
+    if closes:
+        Installation.objects.filter(pk__in=closes).update(removed_at=when)
+    if extends:
+        Installation.objects.filter(pk__in=extends).update(last_seen_at=when)
+    fast_insert(Installation, starts)
+    _update_first_seen(first_seen)
+    asset_events = _new_log_events(snapshot, asset_id)
+    if asset_events is not None:
+        event_sets.append(asset_events)
+    written = _append_events(event_sets, fresh=fresh_sets)
+    if asset_events is None:
+        written += _write_events([_asset_events(asset_id)])
+    result = _derive_components(sorted(full))
+    return DerivationResult(
+        components=len(ids) - len(full) + result.components,
+        installations=len(starts) + result.installations,
+        events_written=written + result.events_written,
+    )
+
+
+def _plan_append(
+    component_id: int,
+    sighting: Sighting | None,
+    runs: list[_StoredRun],
+    asset_id: int,
+    when: datetime,
+    later: set[int],
+) -> _Append | None:
+    """How the new snapshot (of `asset_id`, at `when`) extends this part's stored runs, or
+    None when it might not be the last point of its history, or the rows look unusual."""
+    if any(run.asset_id in later for run in runs):
+        return None  # an asset the part was in has a snapshot as late as this one
+    if any(run.last_seen_at >= when or (run.removed_at is not None and run.removed_at >= when) for run in runs):
+        return None
+    open_runs = [run for run in runs if run.removed_at is None]
+    if len(open_runs) > 1:
+        return None
+    current = open_runs[0] if open_runs else None
+    plan = _Append(component_id, sighting, open=current)
+    if sighting is None:
+        if not runs:
+            return None  # not observed in any snapshot: the full derivation forgets it
+        if current is not None and current.asset_id == asset_id:
+            plan.close = "absent"  # if the snapshot could see its class: the caller checks
+        return plan
+    if not runs:
+        plan.start = plan.first = True
+        return plan
+    if sighting.firmware or sighting.smart_passed is False:
+        plan.last_seen_before = max(run.last_seen_at for run in runs)
+    if current is not None and current.asset_id == asset_id:
+        if sighting.slot and sighting.slot != current.slot:
+            return None  # the run's slot changes, and with it its stored events
+        plan.extend = True
+    else:
+        plan.start = True
+        if current is not None:
+            plan.close = "moved"
+    return plan
+
+
+def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
+    """The asset's own events as they are with this snapshot as its latest, or None when the
+    snapshot before does not show the firmware versions they depend on."""
+    # This snapshot and the one before, by the bundles' index (the asset's observations are
+    # every part of every snapshot), then their asset observations.
+    recent = list(
+        LogBundle.objects.filter(asset_id=asset_id, status=BundleStatus.PARSED, collected_at__lte=snapshot.collected_at)
+        .order_by("-collected_at", "-sha256")
+        .values_list("pk", "hostname")[:2]
+    )
+    if not recent or recent[0][0] != snapshot.bundle_id:
+        return None
+    specs_of = dict(
+        Observation.objects.filter(bundle_id__in=[pk for pk, _ in recent], kind=ObservationKind.ASSET)
+        .order_by()
+        .values_list("bundle_id", "specs")
+    )
+    if len(specs_of) != len(recent):
+        return None
+    specs = specs_of[snapshot.bundle_id]
+    last: dict[str, str] = {}
+    if len(recent) > 1:
+        before = specs_of[recent[1][0]]
+        last = {name: version for name, version in ((before or {}).get("firmware") or {}).items() if version}
+        firmware = (specs or {}).get("firmware") or {}
+        if any(version and name not in last for name, version in firmware.items()):
+            return None  # a version that may have been reported before the last snapshot
+    # The unit's stored events are its earlier snapshots' and its manual events: unchanged.
+    events = EventSet(origin=f"asset:{asset_id}")
+    _log_events(events, asset_id, snapshot.bundle_id, snapshot.sha256, snapshot.collected_at, specs, recent[0][1], last)
+    return events
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -485,7 +820,7 @@ def _write_events(event_sets: list[EventSet]) -> int:
     is no longer wanted, insert the new keys. Unchanged events keep their rows and ids."""
     if not event_sets:
         return 0
-    wanted = {event.natural_key: event for event_set in event_sets for event in event_set.events.values()}
+    wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
     existing = dict(
         TimelineEvent.objects.filter(origin__in=[s.origin for s in event_sets])
         .order_by()
@@ -497,9 +832,27 @@ def _write_events(event_sets: list[EventSet]) -> int:
     now = timezone.now()
     new = [event for key, event in wanted.items() if key not in existing]
     for event in new:
-        event.created_at = now
+        event["created_at"] = now
     fast_insert(TimelineEvent, new)
     return len(stale) + len(new)
+
+
+def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None = None) -> int:
+    """Add these events to what is stored, without removing any: for units that only grew.
+    The events of `fresh` units (none stored yet) are inserted without looking them up."""
+    wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
+    existing = set()
+    if wanted:
+        existing = set(
+            TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
+        )
+    new = [event for key, event in wanted.items() if key not in existing]
+    new.extend(event for event_set in fresh or () for event in event_set.events.values())
+    now = timezone.now()
+    for event in new:
+        event["created_at"] = now
+    fast_insert(TimelineEvent, new)
+    return len(new)
 
 
 def _write_installations(component_ids: list[int], desired: list[Installation]) -> None:
