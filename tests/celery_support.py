@@ -6,8 +6,6 @@ the app to the Redis that `make test` started (REANIMATOR_TEST_BROKER_URL) for i
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +14,6 @@ from contextlib import contextmanager
 import pytest
 
 from reanimator.celery import app as celery_app
-from reanimator.logging import JsonFormatter, RequestIdFilter
 
 
 def broker_url_for_tests() -> str:
@@ -44,27 +41,6 @@ def over_redis(settings) -> Iterator[str]:
         yield url
     finally:
         switch_broker(**previous)
-
-
-@contextmanager
-def json_log() -> Iterator[io.StringIO]:
-    """Log lines as settings.LOGGING formats them, at INFO. Enter it after the worker starts:
-    the process's first worker start-up replaces the root logger's handlers and level (Celery
-    sets logging up once per process, at its test worker's level), so the capture must come
-    after it and set the level settings.LOGGING would have given."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, interval: float = 0.05) -> bool:

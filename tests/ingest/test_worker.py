@@ -21,8 +21,9 @@ from ingest.models import LogBundle, Observation
 from ingest.services.parsing import parse_bundle
 from reanimator.celery import app as celery_app
 from registry.models import Asset, Component, Installation
-from tests.celery_support import json_log, switch_broker, wait_for
+from tests.celery_support import switch_broker, wait_for
 from tests.ingest.bundles import inventory, part
+from tests.log_capture import json_log
 
 ROOT = Path(__file__).resolve().parents[2]
 T1 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

@@ -5,19 +5,16 @@ errors, and credentials that never reach the logs."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from reanimator.logging import JsonFormatter, RequestIdFilter
 from tests.factories import AssetFactory, ComponentFactory
+from tests.log_capture import json_log
 from tests.tickets.conftest import SECRET
 from tests.tickets.factories import TicketConnectorFactory
 from tests.tickets.fake_jira import FakeJira, issue
@@ -55,24 +52,6 @@ def five_issues() -> list[dict]:
 def _since(jql: str) -> str | None:
     match = re.search(r'updated >= "([^"]+)"', jql)
     return match.group(1) if match else None
-
-
-@contextmanager
-def json_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def test_pull_pages_through_the_search_and_links_what_the_tickets_name(fake_jira: FakeJira, waits) -> None:
@@ -228,7 +207,7 @@ def test_the_token_never_reaches_the_logs_or_the_run(fake_jira: FakeJira, waits,
     fake_jira.fail = {1: (500, {})}
     fake_jira.fail_from = 3
     config = connector(fake_jira)
-    with json_log() as log:
+    with json_log(logging.DEBUG) as log:
         run = run_connector(config.pk)
     text = log.getvalue()
     assert '"ticket sync run finished"' in text
