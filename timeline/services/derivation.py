@@ -35,7 +35,17 @@ from django.utils import timezone
 
 from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
-from reanimator.db import fast_insert
+from reanimator.db import (
+    execute,
+    fast_insert,
+    fetch,
+    for_update,
+    from_db_datetime,
+    from_db_json,
+    placeholders,
+    table,
+    to_db_datetime,
+)
 from registry.models import Component, Installation
 from timeline.choices import EVENT_TYPE_ORDER, REMOVING_EVENT_TYPES, EventSource, EventType, SubjectType
 from timeline.models import ManualEvent, TimelineEvent
@@ -204,13 +214,14 @@ def _derive_components(ids: list[int]) -> DerivationResult:
 
 def _lock_components(ids: list[int]) -> dict[int, tuple[str, str, str]]:
     """Lock the components in id order; their (class, serial, model)."""
-    return {
-        pk: (component_class, serial, model)
-        for pk, component_class, serial, model in Component.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", "component_class", "serial", "model")
-    }
+    if not ids:
+        return {}
+    rows = fetch(
+        f"SELECT id, component_class, serial, model FROM {table(Component)} "  # noqa: S608
+        f"WHERE id IN ({placeholders(ids)}) ORDER BY id{for_update()}",
+        ids,
+    )
+    return {pk: (component_class, serial, model) for pk, component_class, serial, model in rows}
 
 
 def _json_bool(value: object) -> bool | None:
@@ -576,32 +587,49 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     ids = sorted(set(component_ids))
     components = _lock_components(ids)
     stored: dict[int, list[_StoredRun]] = defaultdict(list)
-    for row in (
-        Installation.objects.filter(component_id__in=ids)
-        .order_by()
-        .values_list("pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
+    for pk, component_id, run_asset_id, slot, installed_at, last_seen_at, removed_at in (
+        fetch(
+            "SELECT id, component_id, asset_id, slot, installed_at, last_seen_at, removed_at "  # noqa: S608
+            f"FROM {table(Installation)} WHERE component_id IN ({placeholders(ids)})",
+            ids,
+        )
+        if ids
+        else ()
     ):
-        stored[row[1]].append(_StoredRun(*row))
+        stored[component_id].append(
+            _StoredRun(
+                pk,
+                component_id,
+                run_asset_id,
+                slot,
+                from_db_datetime(installed_at),
+                from_db_datetime(last_seen_at),
+                from_db_datetime(removed_at),
+            )
+        )
     assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
     # This bundle's row gives the time as the full derivation reads it; then every other
     # parsed snapshot of those assets not older than it. (The time goes in as a value, not a
     # subquery, so that the optimizer picks the (asset, collected_at) index, not a range
     # over every later bundle of the fleet.)
-    row_asset_id, collected_at, sha256, row_coverage, status = (
-        LogBundle.objects.filter(pk=bundle_id)
-        .values_list("asset_id", "collected_at", "sha256", "coverage", "status")
-        .get()
+    ((row_asset_id, db_collected_at, sha256, row_coverage, status),) = fetch(
+        f"SELECT asset_id, collected_at, sha256, coverage, status FROM {table(LogBundle)} WHERE id = %s",  # noqa: S608
+        [bundle_id],
     )
+    collected_at = from_db_datetime(db_collected_at)
     if collected_at is None or row_asset_id != asset_id or status != BundleStatus.PARSED:
         return derive_history(ids, asset_ids=[asset_id])
     snapshot = Snapshot(collected_at, sha256, bundle_id, asset_id)
-    coverage = frozenset(row_coverage or ())
-    later = set(
-        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=collected_at)
-        .exclude(pk=bundle_id)
-        .order_by()
-        .values_list("asset_id", flat=True)
-    )
+    coverage = frozenset(from_db_json(row_coverage) or ())
+    asset_list = sorted(assets)
+    later = {
+        later_asset_id
+        for (later_asset_id,) in fetch(
+            f"SELECT asset_id FROM {table(LogBundle)} WHERE asset_id IN ({placeholders(asset_list)}) "  # noqa: S608
+            "AND status = %s AND collected_at >= %s AND id <> %s",
+            [*asset_list, BundleStatus.PARSED.value, to_db_datetime(collected_at), bundle_id],
+        )
+    }
     if asset_id in later:
         return derive_history(ids, asset_ids=[asset_id])
     when = snapshot.collected_at
@@ -616,7 +644,13 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     # with its events, unless it was never observed (then they are written with its first).
     manual: dict[int, set[str]] = defaultdict(set)
     for component_id, event_type in (
-        ManualEvent.objects.filter(component_id__in=ids).order_by().values_list("component_id", "event_type")
+        fetch(
+            f"SELECT component_id, event_type FROM {table(ManualEvent)} "  # noqa: S608
+            f"WHERE component_id IN ({placeholders(ids)})",
+            ids,
+        )
+        if ids
+        else ()
     ):
         manual[component_id].add(event_type)
     full: set[int] = set()
@@ -718,10 +752,12 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
             _sighting_events(events, component_id, snapshot, plan.sighting, last_firmware, last_smart)
 
     # Close before opening: the database allows one active installation per component.
-    if closes:
-        Installation.objects.filter(pk__in=closes).update(removed_at=when)
-    if extends:
-        Installation.objects.filter(pk__in=extends).update(last_seen_at=when)
+    for column, pks in (("removed_at", closes), ("last_seen_at", extends)):
+        if pks:
+            execute(
+                f"UPDATE {table(Installation)} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
+                [to_db_datetime(when), *pks],
+            )
     fast_insert(Installation, starts)
     _update_first_seen(first_seen)
     asset_events = _new_log_events(snapshot, asset_id)
