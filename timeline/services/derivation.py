@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -222,6 +223,13 @@ def _lock_components(ids: list[int]) -> dict[int, tuple[str, str, str]]:
         ids,
     )
     return {pk: (component_class, serial, model) for pk, component_class, serial, model in rows}
+
+
+def _smart_passed_sql() -> str:
+    """health->>'smart_passed' as the ORM's KT("health__smart_passed") writes it on this backend."""
+    if connection.vendor == "mysql":
+        return "JSON_UNQUOTE(JSON_EXTRACT(health, '$.\"smart_passed\"'))"
+    return "JSON_EXTRACT(health, '$.\"smart_passed\"')"
 
 
 def _json_bool(value: object) -> bool | None:
@@ -636,9 +644,15 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
 
     seen = {
         component_id: Sighting(bundle_id, slot, firmware, _json_bool(smart))
-        for component_id, slot, firmware, smart in Observation.objects.filter(bundle_id=bundle_id, component_id__in=ids)
-        .order_by()
-        .values_list("component_id", "slot", "firmware", KT("health__smart_passed"))
+        for component_id, slot, firmware, smart in (
+            fetch(
+                f"SELECT component_id, slot, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
+                f"WHERE bundle_id = %s AND component_id IN ({placeholders(ids)})",
+                [bundle_id, *ids],
+            )
+            if ids
+            else ()
+        )
     }
     # A manual removal takes part in the runs; the other manual events of a part are stored
     # with its events, unless it was never observed (then they are written with its first).
@@ -684,13 +698,13 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     before: dict[int, list[tuple[str, bool | None]]] = defaultdict(list)
     wanted = {plan.component_id: plan.last_seen_before for plan in plans if plan.last_seen_before is not None}
     if wanted:
-        for component_id, collected_at, firmware, smart in (
-            Observation.objects.filter(component_id__in=wanted, collected_at__gte=min(wanted.values()))
-            .exclude(bundle_id=bundle_id)
-            .order_by()
-            .values_list("component_id", "collected_at", "firmware", KT("health__smart_passed"))
+        wanted_ids = sorted(wanted)
+        for component_id, collected_at, firmware, smart in fetch(
+            f"SELECT component_id, collected_at, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
+            f"WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s AND bundle_id <> %s",
+            [*wanted_ids, to_db_datetime(min(wanted.values())), bundle_id],
         ):
-            if collected_at == wanted[component_id]:
+            if from_db_datetime(collected_at) == wanted[component_id]:
                 before[component_id].append((firmware, _json_bool(smart)))
 
     event_sets: list[EventSet] = []
@@ -820,18 +834,22 @@ def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
     snapshot before does not show the firmware versions they depend on."""
     # This snapshot and the one before, by the bundles' index (the asset's observations are
     # every part of every snapshot), then their asset observations.
-    recent = list(
-        LogBundle.objects.filter(asset_id=asset_id, status=BundleStatus.PARSED, collected_at__lte=snapshot.collected_at)
-        .order_by("-collected_at", "-sha256")
-        .values_list("pk", "hostname")[:2]
+    recent = fetch(
+        f"SELECT id, hostname FROM {table(LogBundle)} "  # noqa: S608
+        "WHERE asset_id = %s AND status = %s AND collected_at <= %s ORDER BY collected_at DESC, sha256 DESC LIMIT 2",
+        [asset_id, BundleStatus.PARSED.value, to_db_datetime(snapshot.collected_at)],
     )
     if not recent or recent[0][0] != snapshot.bundle_id:
         return None
-    specs_of = dict(
-        Observation.objects.filter(bundle_id__in=[pk for pk, _ in recent], kind=ObservationKind.ASSET)
-        .order_by()
-        .values_list("bundle_id", "specs")
-    )
+    recent_ids = [pk for pk, _ in recent]
+    specs_of = {
+        bundle_id: from_db_json(specs)
+        for bundle_id, specs in fetch(
+            f"SELECT bundle_id, specs FROM {table(Observation)} "  # noqa: S608
+            f"WHERE bundle_id IN ({placeholders(recent_ids)}) AND kind = %s",
+            [*recent_ids, ObservationKind.ASSET.value],
+        )
+    }
     if len(specs_of) != len(recent):
         return None
     specs = specs_of[snapshot.bundle_id]
@@ -879,9 +897,14 @@ def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None =
     wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
     existing = set()
     if wanted:
-        existing = set(
-            TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
-        )
+        keys = list(wanted)
+        existing = {
+            key
+            for (key,) in fetch(
+                f"SELECT natural_key FROM {table(TimelineEvent)} WHERE natural_key IN ({placeholders(keys)})",  # noqa: S608
+                keys,
+            )
+        }
     new = [event for key, event in wanted.items() if key not in existing]
     new.extend(event for event_set in fresh or () for event in event_set.events.values())
     now = timezone.now()
