@@ -24,7 +24,8 @@ from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
 from ingest.parsers import BundleInventory, inspect_bundle
 from ingest.parsers.base import AssetRecord, ComponentRecord, ParserError
-from reanimator.db import fast_insert
+from reanimator import db
+from reanimator.db import fast_insert, fetch, placeholders, table
 from registry.choices import ComponentClass
 from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
@@ -199,12 +200,14 @@ def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules)
     # Re-derive every component this bundle can affect: those it saw, those an earlier parse
     # of it saw, and those observed ever installed in its asset (its absence from this
     # snapshot may end or split their installations).
-    in_asset = set(
-        Installation.objects.filter(asset=asset, component__observations__isnull=False)
-        .order_by()
-        .values_list("component_id", flat=True)
-        .distinct()
-    )
+    in_asset = {
+        component_id
+        for (component_id,) in fetch(
+            f"SELECT DISTINCT i.component_id FROM {table(Installation)} i WHERE i.asset_id = %s "  # noqa: S608
+            f"AND EXISTS (SELECT 1 FROM {table(Observation)} o WHERE o.component_id = i.component_id)",
+            [asset.pk],
+        )
+    }
     if first_parse and previous_asset in (None, asset.pk):
         # A first parse adds one snapshot: derivation can append it where it is the latest.
         derive_new_snapshot(bundle.pk, used | in_asset, asset_id=asset.pk)
@@ -363,11 +366,14 @@ def resolve_components(
     existing = _known(serials)
     missing: dict[tuple[str, str, str], Component] = {}
     lot_rules = None
+    now = timezone.now()
     for record, key in keyed:
         if key is None or _lookup(existing, key) is not None or key in missing:
             continue
         lot_rules = lot_rules if lot_rules is not None else load_lot_rules()
         component = Component(
+            created_at=now,
+            updated_at=now,
             component_class=key[0],
             vendor=key[1][:100],
             vendor_raw=record.vendor[:200],
@@ -380,7 +386,7 @@ def resolve_components(
         missing[key] = component
     if missing:
         # ignore_conflicts: a concurrent bundle may create the same part; both then read it back.
-        Component.objects.bulk_create(missing.values(), ignore_conflicts=True, batch_size=500)
+        db.fast_insert(Component, list(missing.values()), batch_size=500, ignore_conflicts=True)
         existing = _known(serials)
     return [(record, _lookup(existing, key) if key else None) for record, key in keyed]
 
@@ -388,7 +394,12 @@ def resolve_components(
 def _known(serials: set[str]) -> dict[tuple[str, str], list[KnownComponent]]:
     """The registry components with these serials, indexed by (class family, serial)."""
     index: dict[tuple[str, str], list[KnownComponent]] = {}
-    rows = Component.objects.filter(serial__in=serials).values_list("id", "component_class", "vendor", "serial")
+    values = sorted(serials)
+    rows = fetch(
+        f"SELECT id, component_class, vendor, serial FROM {table(Component)} "  # noqa: S608
+        f"WHERE serial IN ({placeholders(values)})",
+        values,
+    )
     for row in rows:
         component = KnownComponent(*row)
         family = "DRIVE" if component.component_class in DRIVE_FAMILY else component.component_class

@@ -30,12 +30,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
-from reanimator.db import fast_insert
+from reanimator.db import (
+    execute,
+    fast_insert,
+    fetch,
+    for_update,
+    from_db_datetime,
+    from_db_json,
+    placeholders,
+    table,
+    to_db_datetime,
+)
 from registry.models import Component, Installation
 from timeline.choices import EVENT_TYPE_ORDER, REMOVING_EVENT_TYPES, EventSource, EventType, SubjectType
 from timeline.models import ManualEvent, TimelineEvent
@@ -204,13 +215,21 @@ def _derive_components(ids: list[int]) -> DerivationResult:
 
 def _lock_components(ids: list[int]) -> dict[int, tuple[str, str, str]]:
     """Lock the components in id order; their (class, serial, model)."""
-    return {
-        pk: (component_class, serial, model)
-        for pk, component_class, serial, model in Component.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", "component_class", "serial", "model")
-    }
+    if not ids:
+        return {}
+    rows = fetch(
+        f"SELECT id, component_class, serial, model FROM {table(Component)} "  # noqa: S608
+        f"WHERE id IN ({placeholders(ids)}) ORDER BY id{for_update()}",
+        ids,
+    )
+    return {pk: (component_class, serial, model) for pk, component_class, serial, model in rows}
+
+
+def _smart_passed_sql() -> str:
+    """health->>'smart_passed' as the ORM's KT("health__smart_passed") writes it on this backend."""
+    if connection.vendor == "mysql":
+        return "JSON_UNQUOTE(JSON_EXTRACT(health, '$.\"smart_passed\"'))"
+    return "JSON_EXTRACT(health, '$.\"smart_passed\"')"
 
 
 def _json_bool(value: object) -> bool | None:
@@ -576,47 +595,76 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     ids = sorted(set(component_ids))
     components = _lock_components(ids)
     stored: dict[int, list[_StoredRun]] = defaultdict(list)
-    for row in (
-        Installation.objects.filter(component_id__in=ids)
-        .order_by()
-        .values_list("pk", "component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
+    for pk, component_id, run_asset_id, slot, installed_at, last_seen_at, removed_at in (
+        fetch(
+            "SELECT id, component_id, asset_id, slot, installed_at, last_seen_at, removed_at "  # noqa: S608
+            f"FROM {table(Installation)} WHERE component_id IN ({placeholders(ids)})",
+            ids,
+        )
+        if ids
+        else ()
     ):
-        stored[row[1]].append(_StoredRun(*row))
+        stored[component_id].append(
+            _StoredRun(
+                pk,
+                component_id,
+                run_asset_id,
+                slot,
+                from_db_datetime(installed_at),
+                from_db_datetime(last_seen_at),
+                from_db_datetime(removed_at),
+            )
+        )
     assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
     # This bundle's row gives the time as the full derivation reads it; then every other
     # parsed snapshot of those assets not older than it. (The time goes in as a value, not a
     # subquery, so that the optimizer picks the (asset, collected_at) index, not a range
     # over every later bundle of the fleet.)
-    row_asset_id, collected_at, sha256, row_coverage, status = (
-        LogBundle.objects.filter(pk=bundle_id)
-        .values_list("asset_id", "collected_at", "sha256", "coverage", "status")
-        .get()
+    ((row_asset_id, db_collected_at, sha256, row_coverage, status),) = fetch(
+        f"SELECT asset_id, collected_at, sha256, coverage, status FROM {table(LogBundle)} WHERE id = %s",  # noqa: S608
+        [bundle_id],
     )
+    collected_at = from_db_datetime(db_collected_at)
     if collected_at is None or row_asset_id != asset_id or status != BundleStatus.PARSED:
         return derive_history(ids, asset_ids=[asset_id])
     snapshot = Snapshot(collected_at, sha256, bundle_id, asset_id)
-    coverage = frozenset(row_coverage or ())
-    later = set(
-        LogBundle.objects.filter(asset_id__in=assets, status=BundleStatus.PARSED, collected_at__gte=collected_at)
-        .exclude(pk=bundle_id)
-        .order_by()
-        .values_list("asset_id", flat=True)
-    )
+    coverage = frozenset(from_db_json(row_coverage) or ())
+    asset_list = sorted(assets)
+    later = {
+        later_asset_id
+        for (later_asset_id,) in fetch(
+            f"SELECT asset_id FROM {table(LogBundle)} WHERE asset_id IN ({placeholders(asset_list)}) "  # noqa: S608
+            "AND status = %s AND collected_at >= %s AND id <> %s",
+            [*asset_list, BundleStatus.PARSED.value, to_db_datetime(collected_at), bundle_id],
+        )
+    }
     if asset_id in later:
         return derive_history(ids, asset_ids=[asset_id])
     when = snapshot.collected_at
 
     seen = {
         component_id: Sighting(bundle_id, slot, firmware, _json_bool(smart))
-        for component_id, slot, firmware, smart in Observation.objects.filter(bundle_id=bundle_id, component_id__in=ids)
-        .order_by()
-        .values_list("component_id", "slot", "firmware", KT("health__smart_passed"))
+        for component_id, slot, firmware, smart in (
+            fetch(
+                f"SELECT component_id, slot, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
+                f"WHERE bundle_id = %s AND component_id IN ({placeholders(ids)})",
+                [bundle_id, *ids],
+            )
+            if ids
+            else ()
+        )
     }
     # A manual removal takes part in the runs; the other manual events of a part are stored
     # with its events, unless it was never observed (then they are written with its first).
     manual: dict[int, set[str]] = defaultdict(set)
     for component_id, event_type in (
-        ManualEvent.objects.filter(component_id__in=ids).order_by().values_list("component_id", "event_type")
+        fetch(
+            f"SELECT component_id, event_type FROM {table(ManualEvent)} "  # noqa: S608
+            f"WHERE component_id IN ({placeholders(ids)})",
+            ids,
+        )
+        if ids
+        else ()
     ):
         manual[component_id].add(event_type)
     full: set[int] = set()
@@ -650,13 +698,13 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
     before: dict[int, list[tuple[str, bool | None]]] = defaultdict(list)
     wanted = {plan.component_id: plan.last_seen_before for plan in plans if plan.last_seen_before is not None}
     if wanted:
-        for component_id, collected_at, firmware, smart in (
-            Observation.objects.filter(component_id__in=wanted, collected_at__gte=min(wanted.values()))
-            .exclude(bundle_id=bundle_id)
-            .order_by()
-            .values_list("component_id", "collected_at", "firmware", KT("health__smart_passed"))
+        wanted_ids = sorted(wanted)
+        for component_id, collected_at, firmware, smart in fetch(
+            f"SELECT component_id, collected_at, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
+            f"WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s AND bundle_id <> %s",
+            [*wanted_ids, to_db_datetime(min(wanted.values())), bundle_id],
         ):
-            if collected_at == wanted[component_id]:
+            if from_db_datetime(collected_at) == wanted[component_id]:
                 before[component_id].append((firmware, _json_bool(smart)))
 
     event_sets: list[EventSet] = []
@@ -718,10 +766,12 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
             _sighting_events(events, component_id, snapshot, plan.sighting, last_firmware, last_smart)
 
     # Close before opening: the database allows one active installation per component.
-    if closes:
-        Installation.objects.filter(pk__in=closes).update(removed_at=when)
-    if extends:
-        Installation.objects.filter(pk__in=extends).update(last_seen_at=when)
+    for column, pks in (("removed_at", closes), ("last_seen_at", extends)):
+        if pks:
+            execute(
+                f"UPDATE {table(Installation)} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
+                [to_db_datetime(when), *pks],
+            )
     fast_insert(Installation, starts)
     _update_first_seen(first_seen)
     asset_events = _new_log_events(snapshot, asset_id)
@@ -784,18 +834,22 @@ def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
     snapshot before does not show the firmware versions they depend on."""
     # This snapshot and the one before, by the bundles' index (the asset's observations are
     # every part of every snapshot), then their asset observations.
-    recent = list(
-        LogBundle.objects.filter(asset_id=asset_id, status=BundleStatus.PARSED, collected_at__lte=snapshot.collected_at)
-        .order_by("-collected_at", "-sha256")
-        .values_list("pk", "hostname")[:2]
+    recent = fetch(
+        f"SELECT id, hostname FROM {table(LogBundle)} "  # noqa: S608
+        "WHERE asset_id = %s AND status = %s AND collected_at <= %s ORDER BY collected_at DESC, sha256 DESC LIMIT 2",
+        [asset_id, BundleStatus.PARSED.value, to_db_datetime(snapshot.collected_at)],
     )
     if not recent or recent[0][0] != snapshot.bundle_id:
         return None
-    specs_of = dict(
-        Observation.objects.filter(bundle_id__in=[pk for pk, _ in recent], kind=ObservationKind.ASSET)
-        .order_by()
-        .values_list("bundle_id", "specs")
-    )
+    recent_ids = [pk for pk, _ in recent]
+    specs_of = {
+        bundle_id: from_db_json(specs)
+        for bundle_id, specs in fetch(
+            f"SELECT bundle_id, specs FROM {table(Observation)} "  # noqa: S608
+            f"WHERE bundle_id IN ({placeholders(recent_ids)}) AND kind = %s",
+            [*recent_ids, ObservationKind.ASSET.value],
+        )
+    }
     if len(specs_of) != len(recent):
         return None
     specs = specs_of[snapshot.bundle_id]
@@ -843,9 +897,14 @@ def _append_events(event_sets: list[EventSet], *, fresh: list[EventSet] | None =
     wanted = {event["natural_key"]: event for event_set in event_sets for event in event_set.events.values()}
     existing = set()
     if wanted:
-        existing = set(
-            TimelineEvent.objects.filter(natural_key__in=list(wanted)).order_by().values_list("natural_key", flat=True)
-        )
+        keys = list(wanted)
+        existing = {
+            key
+            for (key,) in fetch(
+                f"SELECT natural_key FROM {table(TimelineEvent)} WHERE natural_key IN ({placeholders(keys)})",  # noqa: S608
+                keys,
+            )
+        }
     new = [event for key, event in wanted.items() if key not in existing]
     new.extend(event for event_set in fresh or () for event in event_set.events.values())
     now = timezone.now()
