@@ -7,7 +7,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from ingest.services.parsing import bundles_waiting_for_a_parse, parse_bundle
+from ingest.services.parsing import bundles_waiting_for_a_parse, parse_bundle, parse_with_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
     max_retries=8,
 )
 def parse_bundle_task(bundle_id: int, reparse: bool = False) -> str | None:
-    bundle = parse_bundle(bundle_id, reparse=reparse)
+    bundle = parse_bundle(bundle_id, reparse=True) if reparse else parse_with_waiting(bundle_id)
     if bundle is None:
         logger.info("bundle not claimable, skipped", extra={"bundle_id": bundle_id})
         return None

@@ -47,6 +47,37 @@ def fast_insert(
             cursor.executemany(sql, values[start : start + batch_size])
 
 
+def update_rows(model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]]) -> None:
+    """UPDATE several rows by primary key, each to its own values, in one statement (a CASE
+    on the key per column). Every row sets the same columns, named by attname; values are
+    adapted as fast_insert adapts them. No signals, no auto_now."""
+    if not changes:
+        return
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    pks = list(changes)
+    names = list(next(iter(changes.values())))
+    pk_column = connection.ops.quote_name(meta.pk.column)
+    assignments: list[str] = []
+    params: list[Any] = []
+    for name in names:
+        field = by_attname[name]
+        adapt = _adapter(field)
+        column = connection.ops.quote_name(field.column)
+        if len(pks) == 1:
+            assignments.append(f"{column} = %s")
+            params.append(adapt(changes[pks[0]][name]))
+            continue
+        assignments.append(f"{column} = CASE {pk_column}{' WHEN %s THEN %s' * len(pks)} END")
+        for pk in pks:
+            params.extend([pk, adapt(changes[pk][name])])
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {pk_column} IN ({placeholders(pks)})"
+    )
+    execute(sql, [*params, *pks])
+
+
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
     if isinstance(field, models.JSONField):
         encoder = field.encoder

@@ -9,13 +9,13 @@ of unchanged bytes by unchanged parsers changes nothing.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
 from registry.services.lots import assign_lot, load_lot_rules
-from timeline.services.derivation import derive_history, derive_new_snapshot
+from timeline.services.derivation import NewSnapshot, derive_history, derive_new_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +71,85 @@ def archive_limits() -> ArchiveLimits:
     )
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Bundles taken for parsing by this worker, and when: the time tells its claims apart
+    from a later one that took them over after they expired."""
+
+    bundle_ids: list[int]
+    at: datetime
+
+
 def claim_bundle(bundle_id: int, *, reparse: bool = False) -> bool:
     """Take the bundle for parsing with one conditional UPDATE; False means someone else has it
     (or, without `reparse`, that it is already parsed). A claim older than
     REANIMATOR_PARSE_CLAIM_SECONDS belongs to a dead worker and may be taken over."""
+    return bool(claim_bundles([bundle_id], reparse=reparse).bundle_ids)
+
+
+def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
+    """Take these bundles for parsing, as claim_bundle takes one; the claim lists those taken,
+    in the order given. Several are taken with one locking read and one UPDATE, skipping
+    rows another worker is claiming at that moment."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REANIMATOR_PARSE_CLAIM_SECONDS)
-    claimable = Q(status=BundleStatus.RECEIVED) | Q(status=BundleStatus.PARSING, parse_started_at__lt=stale)
+    statuses = [BundleStatus.RECEIVED.value]
     if reparse:
-        claimable |= Q(status__in=[BundleStatus.PARSED, BundleStatus.FAILED])
-    updated = LogBundle.objects.filter(claimable, pk=bundle_id).update(
-        status=BundleStatus.PARSING, parse_started_at=now
+        statuses += [BundleStatus.PARSED.value, BundleStatus.FAILED.value]
+    claimable = f"(status IN ({placeholders(statuses)}) OR (status = %s AND parse_started_at < %s))"
+    claimable_params = [*statuses, BundleStatus.PARSING.value, db.to_db_datetime(stale)]
+    ids = list(dict.fromkeys(bundle_ids))
+
+    def take(subset: list[int], condition: str, params: list[Any]) -> int:
+        return db.execute(
+            f"UPDATE {table(LogBundle)} SET status = %s, parse_started_at = %s "  # noqa: S608
+            f"WHERE id IN ({placeholders(subset)}) AND {condition}",
+            [BundleStatus.PARSING.value, db.to_db_datetime(now), *subset, *params],
+        )
+
+    if len(ids) <= 1 or not connection.features.has_select_for_update_skip_locked:
+        # One conditional UPDATE per bundle: its row count says whether it was taken.
+        return Claim([pk for pk in ids if take([pk], claimable, claimable_params) == 1], now)
+    with transaction.atomic():
+        free = {
+            pk
+            for (pk,) in fetch(
+                f"SELECT id FROM {table(LogBundle)} WHERE id IN ({placeholders(ids)}) "  # noqa: S608
+                f"AND {claimable} FOR UPDATE SKIP LOCKED",
+                [*ids, *claimable_params],
+            )
+        }
+        if free:
+            take(sorted(free), "1 = 1", [])
+    return Claim([pk for pk in ids if pk in free], now)
+
+
+def release_claim(claim: Claim) -> None:
+    """Give the bundles of a claim that are still being parsed back (status received), so
+    that a retry or the periodic sweep parses them now rather than when the claim expires.
+    A claim that expired and was taken over is left to its new owner."""
+    if not claim.bundle_ids:
+        return
+    db.execute(
+        f"UPDATE {table(LogBundle)} SET status = %s, parse_started_at = NULL "  # noqa: S608
+        f"WHERE id IN ({placeholders(claim.bundle_ids)}) AND status = %s AND parse_started_at = %s",
+        [BundleStatus.RECEIVED.value, *claim.bundle_ids, BundleStatus.PARSING.value, db.to_db_datetime(claim.at)],
     )
-    return updated == 1
+
+
+def waiting_bundles(limit: int, *, exclude: int | None = None) -> list[int]:
+    """Up to `limit` bundles received and not yet claimed, oldest first: what a worker takes
+    along with the bundle it was asked to parse."""
+    if limit <= 0:
+        return []
+    return [
+        pk
+        for (pk,) in fetch(
+            f"SELECT id FROM {table(LogBundle)} WHERE status = %s AND id <> %s "  # noqa: S608
+            f"ORDER BY received_at, id LIMIT {int(limit)}",
+            [BundleStatus.RECEIVED.value, exclude or 0],
+        )
+    ]
 
 
 def bundles_waiting_for_a_parse(*, received_before: datetime, limit: int = 1000) -> list[int]:
@@ -99,29 +165,75 @@ def bundles_waiting_for_a_parse(*, received_before: datetime, limit: int = 1000)
 def parse_bundle(bundle_id: int, *, reparse: bool = False) -> LogBundle | None:
     """Parse (or re-parse) one stored bundle. Returns the bundle, or None when it was not
     claimable (already parsed, or being parsed by another worker)."""
-    if not claim_bundle(bundle_id, reparse=reparse):
-        return None
-    bundle = LogBundle.objects.get(pk=bundle_id)
-    with bundle.raw.open("rb") as handle:
-        raw = handle.read()
-    rules = identity_rules()
+    bundles = parse_claimed(claim_bundles([bundle_id], reparse=reparse))
+    return bundles[0] if bundles else None
+
+
+def parse_bundles(bundle_ids: list[int]) -> list[LogBundle]:
+    """Parse these stored bundles, REANIMATOR_PARSE_BATCH_SIZE at a time; those already
+    parsed, or being parsed by another worker, are left alone. Returns the bundles parsed."""
+    size = settings.REANIMATOR_PARSE_BATCH_SIZE
+    parsed: list[LogBundle] = []
+    for start in range(0, len(bundle_ids), size):
+        parsed.extend(parse_claimed(claim_bundles(bundle_ids[start : start + size])))
+    return parsed
+
+
+def parse_with_waiting(bundle_id: int) -> LogBundle | None:
+    """The parse task's work: this bundle, together with bundles received and not yet taken
+    (up to REANIMATOR_PARSE_BATCH_SIZE in all, oldest first). A backlog, such as collectors
+    uploading what they gathered while offline, is parsed in batches; the tasks queued for
+    the bundles taken along find them parsed and return. Returns this bundle, or None when
+    it was not claimable."""
+    size = settings.REANIMATOR_PARSE_BATCH_SIZE
+    claim = claim_bundles([bundle_id, *waiting_bundles(size - 1, exclude=bundle_id)])
+    return next((bundle for bundle in parse_claimed(claim) if bundle.pk == bundle_id), None)
+
+
+def parse_claimed(claim: Claim) -> list[LogBundle]:
+    """Parse the bundles of a claim: first parses together (see _record_first_parses), re-parses
+    one by one. A parse that fails on bad input marks its bundle failed with the reason. On
+    any other error the claim is given back before the error propagates (the task retries)."""
+    if not claim.bundle_ids:
+        return []
+    by_id = LogBundle.objects.in_bulk(claim.bundle_ids)
+    bundles = [by_id[pk] for pk in claim.bundle_ids if pk in by_id]
     try:
-        inventory = inspect_bundle(
-            raw,
-            limits=archive_limits(),
-            now=timezone.now(),
-            placeholders=rules.placeholders,
-            vendor_aliases=rules.vendor_aliases,
+        rules = identity_rules()
+        limits = archive_limits()
+        now = timezone.now()
+        first: list[tuple[LogBundle, BundleInventory]] = []
+        for bundle in bundles:
+            with bundle.raw.open("rb") as handle:
+                raw = handle.read()
+            try:
+                inventory = inspect_bundle(
+                    raw,
+                    limits=limits,
+                    now=now,
+                    placeholders=rules.placeholders,
+                    vendor_aliases=rules.vendor_aliases,
+                )
+            except ParserError as exc:
+                _fail(bundle, exc.code, exc.message)
+                continue
+            if bundle.parser_version is None and bundle.asset_id is None:
+                first.append((bundle, inventory))
+            else:
+                _record_again(bundle, inventory, rules)
+        _record_first_parses(first, rules)
+    except BaseException:
+        try:
+            release_claim(claim)
+        except Exception:  # the connection that failed the parse may fail this too: the claim then expires
+            logger.warning("could not give the claim back", extra={"bundle_ids": claim.bundle_ids}, exc_info=True)
+        raise
+    for bundle in bundles:
+        logger.info(
+            "bundle parsed",
+            extra={"bundle_id": bundle.pk, "status": bundle.status, "error_code": bundle.error_code or None},
         )
-        with transaction.atomic():
-            _record(bundle, inventory, rules)
-    except ParserError as exc:
-        _fail(bundle, exc.code, exc.message)
-    logger.info(
-        "bundle parsed",
-        extra={"bundle_id": bundle.pk, "status": bundle.status, "error_code": bundle.error_code or None},
-    )
-    return bundle
+    return bundles
 
 
 def _fail(bundle: LogBundle, code: str, message: str) -> None:
@@ -140,79 +252,188 @@ def _fail(bundle: LogBundle, code: str, message: str) -> None:
             derive_history(touched, asset_ids=[bundle.asset_id] if bundle.asset_id else [])
 
 
-# --- recording one inventory -------------------------------------------------------------
+# --- recording inventories -----------------------------------------------------------------
 
 
 @dataclass
 class _Recorded:
+    """What one inventory records: its observation rows and what they count."""
+
+    bundle: LogBundle
+    inventory: BundleInventory
+    asset: Asset
     observations: list[dict[str, Any]] = field(default_factory=list)  # Observation rows
-    component_ids: set[int] = field(default_factory=set)
+    used: set[int] = field(default_factory=set)  # the components it saw
+    coverage: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
 
 
-def _record(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
-    previous: set[int] = set()
-    previous_asset = bundle.asset_id if bundle.asset_id else None
-    first_parse = bundle.parser_version is None
-    if not first_parse:  # parsed before: replace what that parse recorded
-        previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
-        bundle.observations.all().delete()
-
-    asset = resolve_asset(inventory.asset, hostname=inventory.hostname, rules=rules)
-    # One asset's bundles are recorded one at a time: derivation reads the asset's history.
-    Asset.objects.select_for_update().filter(pk=asset.pk).values_list("pk").get()
-
-    recorded = _Recorded(warnings=list(inventory.warnings))
+def _observe(
+    bundle: LogBundle,
+    inventory: BundleInventory,
+    asset: Asset,
+    components: list[tuple[ComponentRecord, KnownComponent | None]],
+    rules: IdentityRules,
+) -> _Recorded:
+    """The observation rows of one inventory, its parts resolved to registry components."""
+    recorded = _Recorded(bundle, inventory, asset, warnings=list(inventory.warnings))
     collected_at = inventory.collected_at
     recorded.observations.append(_asset_observation(bundle, asset, inventory, rules))
-    components = resolve_components(inventory.components, rules=rules)
-    used: set[int] = set()
     for record, component in components:
-        if component is not None and component.pk in used:
+        if component is not None and component.pk in recorded.used:
             recorded.warnings.append(
                 f"{record.component_class} serial {record.serial!r} reported twice; the second is kept as anonymous"
             )
             component = None
         recorded.observations.append(_component_observation(bundle, asset, record, component, rules, collected_at))
         if component is not None:
-            used.add(component.pk)
+            recorded.used.add(component.pk)
             recorded.counts["components"] += 1
         else:
             recorded.counts["anonymous"] += 1
         recorded.counts[f"class:{record.component_class}"] += 1
-    fast_insert(Observation, recorded.observations)
+    recorded.coverage = sorted({record.component_class for record, _ in components})
+    return recorded
 
-    bundle.asset = asset
-    bundle.status = BundleStatus.PARSED
-    bundle.collected_at = collected_at
-    bundle.hostname = inventory.hostname or ""
-    bundle.container = inventory.container
-    bundle.coverage = sorted({record.component_class for record, _ in components})
-    bundle.counts = {"observations": len(recorded.observations), **recorded.counts}
-    bundle.warnings = recorded.warnings[:200]
-    bundle.error_code = ""
-    bundle.error_message = ""
-    bundle.parser_version = PARSER_VERSION
-    bundle.parsed_at = timezone.now()
-    bundle.save(update_fields=[*_PARSE_FIELDS])
 
-    # Re-derive every component this bundle can affect: those it saw, those an earlier parse
-    # of it saw, and those observed ever installed in its asset (its absence from this
-    # snapshot may end or split their installations).
-    in_asset = {
-        component_id
-        for (component_id,) in fetch(
-            f"SELECT DISTINCT i.component_id FROM {table(Installation)} i WHERE i.asset_id = %s "  # noqa: S608
-            f"AND EXISTS (SELECT 1 FROM {table(Observation)} o WHERE o.component_id = i.component_id)",
-            [asset.pk],
-        )
-    }
-    if first_parse and previous_asset in (None, asset.pk):
-        # A first parse adds one snapshot: derivation can append it where it is the latest.
-        derive_new_snapshot(bundle.pk, used | in_asset, asset_id=asset.pk)
-    else:
-        derive_history(used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])})
+def _mark_parsed(recorded: list[_Recorded]) -> None:
+    """Store the parse's outcome on each bundle row (one UPDATE for all) and on the instances."""
+    parsed_at = timezone.now()
+    changes: dict[int, dict[str, Any]] = {}
+    for item in recorded:
+        bundle = item.bundle
+        bundle.asset = item.asset
+        bundle.status = BundleStatus.PARSED
+        bundle.collected_at = item.inventory.collected_at
+        bundle.hostname = item.inventory.hostname or ""
+        bundle.container = item.inventory.container
+        bundle.coverage = item.coverage
+        bundle.counts = {"observations": len(item.observations), **item.counts}
+        bundle.warnings = item.warnings[:200]
+        bundle.error_code = ""
+        bundle.error_message = ""
+        bundle.parser_version = PARSER_VERSION
+        bundle.parsed_at = parsed_at
+        changes[bundle.pk] = {
+            ("asset_id" if name == "asset" else name): getattr(bundle, "asset_id" if name == "asset" else name)
+            for name in _PARSE_FIELDS
+        }
+    db.update_rows(LogBundle, changes)
+
+
+def _components_in_assets(asset_ids: list[int]) -> dict[int, set[int]]:
+    """By asset, the observed components ever installed in it: a snapshot's absence of one of
+    them may end or split its installations."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for asset_id, component_id in fetch(
+        f"SELECT DISTINCT i.asset_id, i.component_id FROM {table(Installation)} i "  # noqa: S608
+        f"WHERE i.asset_id IN ({placeholders(asset_ids)}) "
+        f"AND EXISTS (SELECT 1 FROM {table(Observation)} o WHERE o.component_id = i.component_id)",
+        asset_ids,
+    ):
+        found[asset_id].add(component_id)
+    return found
+
+
+def _record_first_parses(items: list[tuple[LogBundle, BundleInventory]], rules: IdentityRules) -> None:
+    """Record bundles parsed for the first time, as many per transaction as can be (see
+    _record_batch); a bundle that must wait for another of the batch goes into the next
+    transaction. When a batch fails for another reason than bad input (a deadlock, a bug
+    that one bundle triggers), its bundles are recorded one by one, so that one bundle does
+    not hold the others back."""
+    while items:
+        try:
+            with transaction.atomic():
+                deferred, conflicts = _record_batch(items, rules)
+        except Exception:
+            if len(items) == 1:
+                raise
+            logger.warning("a batch of bundles failed; recording them one by one", exc_info=True)
+            for item in items:
+                _record_first_parses([item], rules)
+            return
+        for bundle, error in conflicts:
+            _fail(bundle, error.code, error.message)
+        items = deferred
+
+
+def _record_batch(
+    items: list[tuple[LogBundle, BundleInventory]], rules: IdentityRules
+) -> tuple[list[tuple[LogBundle, BundleInventory]], list[tuple[LogBundle, ParserError]]]:
+    """Record first parses in this transaction, with one query per step for all of them.
+    Returns the bundles deferred to the next transaction, and those whose identity conflicts.
+
+    Bundles of one asset are recorded one per transaction: derivation reads the asset's
+    history. So are bundles whose derivations would cover a common component (a part that
+    moved between two servers of the batch): each unit is derived once, after every
+    snapshot before it is stored."""
+    deferred: list[tuple[LogBundle, BundleInventory]] = []
+    conflicts: list[tuple[LogBundle, ParserError]] = []
+    resolved: list[tuple[LogBundle, BundleInventory, Asset]] = []
+    assets = resolve_assets([(inventory.asset, inventory.hostname) for _, inventory in items], rules=rules)
+    for (bundle, inventory), asset in zip(items, assets, strict=True):
+        if isinstance(asset, IdentityConflict):
+            conflicts.append((bundle, asset))
+            continue
+        if any(asset.pk == other.pk for _, _, other in resolved):
+            deferred.append((bundle, inventory))
+        else:
+            resolved.append((bundle, inventory, asset))
+    if not resolved:
+        return deferred, conflicts
+    asset_ids = sorted(asset.pk for _, _, asset in resolved)
+    fetch(
+        f"SELECT id FROM {table(Asset)} WHERE id IN ({placeholders(asset_ids)}) ORDER BY id{db.for_update()}",  # noqa: S608
+        asset_ids,
+    )
+    components = resolve_components(
+        [record for _, inventory, _ in resolved for record in inventory.components], rules=rules
+    )
+    in_assets = _components_in_assets(asset_ids)
+    recorded: list[_Recorded] = []
+    units: list[frozenset[int]] = []
+    covered: set[int] = set()
+    offset = 0
+    for bundle, inventory, asset in resolved:
+        mine = components[offset : offset + len(inventory.components)]
+        offset += len(inventory.components)
+        item = _observe(bundle, inventory, asset, mine, rules)
+        unit = frozenset(item.used | in_assets[asset.pk])
+        if unit & covered:
+            deferred.append((bundle, inventory))
+            continue
+        covered |= unit
+        recorded.append(item)
+        units.append(unit)
+    fast_insert(Observation, [row for item in recorded for row in item.observations])
+    _mark_parsed(recorded)
+    # A first parse adds one snapshot: derivation can append it where it is the latest.
+    derive_new_snapshots(
+        [NewSnapshot(item.bundle.pk, item.asset.pk, unit) for item, unit in zip(recorded, units, strict=True)]
+    )
+    return deferred, conflicts
+
+
+def _record_again(bundle: LogBundle, inventory: BundleInventory, rules: IdentityRules) -> None:
+    """Re-parse: replace what the earlier parse recorded and re-derive, in full, everything
+    it or this one touches. A conflicting identity marks the bundle failed."""
+    try:
+        with transaction.atomic():
+            previous = set(bundle.observations.exclude(component=None).values_list("component_id", flat=True))
+            previous_asset = bundle.asset_id
+            bundle.observations.all().delete()
+            asset = resolve_asset(inventory.asset, hostname=inventory.hostname, rules=rules)
+            fetch(f"SELECT id FROM {table(Asset)} WHERE id = %s{db.for_update()}", [asset.pk])  # noqa: S608
+            item = _observe(bundle, inventory, asset, resolve_components(inventory.components, rules=rules), rules)
+            fast_insert(Observation, item.observations)
+            _mark_parsed([item])
+            in_asset = _components_in_assets([asset.pk])[asset.pk]
+            derive_history(
+                item.used | previous | in_asset, asset_ids={asset.pk, *([previous_asset] if previous_asset else [])}
+            )
+    except IdentityConflict as exc:
+        _fail(bundle, exc.code, exc.message)
 
 
 def _asset_observation(
@@ -272,40 +493,101 @@ def _component_observation(
 # --- identity ---------------------------------------------------------------------------
 
 
+_ASSET_KEYS = ("asset_tag", "vendor_serial", "system_uuid")
+# In the model's field order, as Model.from_db wants a subset of the columns.
+_ASSET_COLUMNS = tuple(
+    field.attname
+    for field in Asset._meta.concrete_fields
+    if field.attname in {"id", *_ASSET_KEYS, "vendor_serial_raw", "vendor", "model", "hostname"}
+)
+
+
 def resolve_asset(record: AssetRecord, *, hostname: str | None, rules: IdentityRules) -> Asset:
     """Find the asset the bundle is about (asset tag, then serial, then system UUID), or
     register it. Keys that point at two different assets are a conflict, not a guess."""
-    tag = rules.serial(record.asset_tag) or None
-    serial = rules.serial(record.serial) or None
-    uuid = normalise_uuid(record.uuid) or None
+    (found,) = resolve_assets([(record, hostname)], rules=rules)
+    if isinstance(found, IdentityConflict):
+        raise found
+    return found
+
+
+def resolve_assets(
+    requests: list[tuple[AssetRecord, str | None]], *, rules: IdentityRules
+) -> list[Asset | IdentityConflict]:
+    """resolve_asset for several bundles (their asset records and hostnames), with one read
+    for all of them; an identity conflict is returned in its bundle's place."""
+    keyed = [(record, hostname, _asset_keys(record, rules)) for record, hostname in requests]
+    index = _assets_by_key({(name, value) for _, _, keys in keyed for name, value in keys.items()})
+    results: list[Asset | IdentityConflict] = []
+    for record, hostname, keys in keyed:
+        matches = {name: index[(name, value)] for name, value in keys.items() if (name, value) in index}
+        if len({asset.pk for asset in matches.values()}) > 1:
+            described = ", ".join(f"{name} matches asset {asset.pk}" for name, asset in matches.items())
+            results.append(
+                IdentityConflict(
+                    "asset_identity_conflict", f"The bundle's identity points at several assets: {described}."
+                )
+            )
+            continue
+        if matches:
+            asset = _fill_asset_blanks(next(iter(matches.values())), record, hostname=hostname, **keys)
+        else:
+            asset = _register_asset(record, hostname=hostname, rules=rules, **keys)
+        for name in _ASSET_KEYS:  # what a later bundle of the same batch finds
+            if getattr(asset, name):
+                index[(name, getattr(asset, name))] = asset
+        results.append(asset)
+    return results
+
+
+def _asset_keys(record: AssetRecord, rules: IdentityRules) -> dict[str, str]:
     keys = {
-        name: value for name, value in (("asset_tag", tag), ("vendor_serial", serial), ("system_uuid", uuid)) if value
+        "asset_tag": rules.serial(record.asset_tag),
+        "vendor_serial": rules.serial(record.serial),
+        "system_uuid": normalise_uuid(record.uuid),
     }
-    matches: dict[str, Asset] = {}
-    if keys:
-        any_key = Q()
-        for name, value in keys.items():
-            any_key |= Q(**{name: value})
-        for found in Asset.objects.filter(any_key):  # at most three rows: each key is unique
-            for name, value in keys.items():
-                if getattr(found, name) == value:
-                    matches[name] = found
-    distinct = {asset.pk for asset in matches.values()}
-    if len(distinct) > 1:
-        described = ", ".join(f"{name} matches asset {asset.pk}" for name, asset in matches.items())
-        raise IdentityConflict(
-            "asset_identity_conflict", f"The bundle's identity points at several assets: {described}."
-        )
-    if matches:
-        asset = next(iter(matches.values()))
-        return _fill_asset_blanks(asset, record, tag=tag, serial=serial, uuid=uuid, hostname=hostname)
+    return {name: value for name, value in keys.items() if value}
+
+
+def _assets_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Asset]:
+    """The assets holding any of these (key, value) pairs; each key is unique."""
+    if not keys:
+        return {}
+    conditions, params = [], []
+    for name in _ASSET_KEYS:
+        values = sorted(value for key, value in keys if key == name)
+        if values:
+            conditions.append(f"{name} IN ({placeholders(values)})")
+            params.extend(values)
+    index: dict[tuple[str, str], Asset] = {}
+    for row in fetch(
+        f"SELECT {', '.join(_ASSET_COLUMNS)} FROM {table(Asset)} WHERE {' OR '.join(conditions)}",  # noqa: S608
+        params,
+    ):
+        asset = Asset.from_db(connection.alias, list(_ASSET_COLUMNS), row)
+        for name in _ASSET_KEYS:
+            value = getattr(asset, name)
+            if value and (name, value) in keys:
+                index[(name, value)] = asset
+    return index
+
+
+def _register_asset(
+    record: AssetRecord,
+    *,
+    hostname: str | None,
+    rules: IdentityRules,
+    asset_tag: str | None = None,
+    vendor_serial: str | None = None,
+    system_uuid: str | None = None,
+) -> Asset:
     asset = Asset(
         vendor=record.vendor.strip()[:100],
         model=record.model.strip()[:200],
         vendor_serial_raw=record.serial[:200],
-        vendor_serial=serial,
-        system_uuid=uuid,
-        asset_tag=tag,
+        vendor_serial=vendor_serial,
+        system_uuid=system_uuid,
+        asset_tag=asset_tag,
         hostname=(hostname or record.hostname or "").strip().lower()[:253],
     )
     try:
@@ -318,13 +600,19 @@ def resolve_asset(record: AssetRecord, *, hostname: str | None, rules: IdentityR
 
 
 def _fill_asset_blanks(
-    asset: Asset, record: AssetRecord, *, tag: str | None, serial: str | None, uuid: str | None, hostname: str | None
+    asset: Asset,
+    record: AssetRecord,
+    *,
+    hostname: str | None,
+    asset_tag: str | None = None,
+    vendor_serial: str | None = None,
+    system_uuid: str | None = None,
 ) -> Asset:
     changed = []
     for field_name, value in (
-        ("asset_tag", tag),
-        ("vendor_serial", serial),
-        ("system_uuid", uuid),
+        ("asset_tag", asset_tag),
+        ("vendor_serial", vendor_serial),
+        ("system_uuid", system_uuid),
         ("vendor", record.vendor.strip()[:100]),
         ("model", record.model.strip()[:200]),
         ("hostname", (hostname or "").strip().lower()[:253]),

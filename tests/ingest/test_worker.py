@@ -64,7 +64,7 @@ def stall(*args, **kwargs):
     open(sys.argv[2], "w").close()
     time.sleep(120)
 
-parsing.derive_history = parsing.derive_new_snapshot = stall
+parsing.derive_history = parsing.derive_new_snapshots = stall
 parsing.parse_bundle(int(sys.argv[1]))
 """
 

@@ -578,30 +578,55 @@ class _Append:
     last_seen_before: datetime | None = None  # the sighting before, when its firmware or verdict matters
 
 
+@dataclass(frozen=True)
+class NewSnapshot:
+    """A bundle just parsed for the first time, and the components its derivation covers:
+    those it saw and those ever installed in its asset."""
+
+    bundle_id: int
+    asset_id: int
+    component_ids: frozenset[int]
+
+
 def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_id: int) -> DerivationResult:
-    """derive_history(component_ids, asset_ids=[asset_id]) after the first parse of bundle
-    `bundle_id` of that asset, with the same result and less work when the bundle is the
-    latest point of the histories it touches (the common case: servers report in order).
+    """derive_new_snapshots for one bundle."""
+    return derive_new_snapshots([NewSnapshot(bundle_id, asset_id, frozenset(component_ids))])
+
+
+def derive_new_snapshots(snapshots: list[NewSnapshot]) -> DerivationResult:
+    """derive_history(component_ids, asset_ids=[asset_id]) after the first parse of each of
+    these bundles, with the same result and less work when a bundle is the latest point of
+    the histories it touches (the common case: servers report in order).
 
     For a unit whose every other snapshot (of every asset the part was ever in) is older than
-    this bundle, and which has no manual removal, the new snapshot is the last point of its
+    the bundle, and which has no manual removal, the new snapshot is the last point of its
     history, so the history only grows at its end: the open run is extended, or closed (the
     part is absent, or seen in another asset), a run starts, events are appended. No stored
     event depends on what comes after it, except through a run's slot, which must not change
     here. What the stored rows cannot show (the firmware or SMART verdict before the last
     sighting, a part that was observed but has no installation) sends the unit to the full
     derivation, as does any doubt about order (an equal or later snapshot): a late bundle
-    re-derives, in full, only what it touches. Call inside a transaction, like derive_history."""
-    ids = sorted(set(component_ids))
-    components = _lock_components(ids)
+    re-derives, in full, only what it touches.
+
+    Several bundles are derived together with one query per step instead of one per bundle
+    and step. They must be of distinct assets and cover disjoint sets of components: then no
+    unit is derived twice, and a unit that another bundle of the batch makes "not the last
+    point" (a later snapshot of an asset it was in) takes the full path, which reads every
+    observation of the batch. Call inside a transaction, like derive_history."""
+    if len({s.asset_id for s in snapshots}) != len(snapshots) or sum(len(s.component_ids) for s in snapshots) != len(
+        set().union(*(s.component_ids for s in snapshots))
+    ):
+        raise ValueError("a batch of new snapshots needs distinct assets and disjoint components")
+    all_ids = sorted(set().union(*(s.component_ids for s in snapshots)))
+    components = _lock_components(all_ids)
     stored: dict[int, list[_StoredRun]] = defaultdict(list)
     for pk, component_id, run_asset_id, slot, installed_at, last_seen_at, removed_at in (
         fetch(
             "SELECT id, component_id, asset_id, slot, installed_at, last_seen_at, removed_at "  # noqa: S608
-            f"FROM {table(Installation)} WHERE component_id IN ({placeholders(ids)})",
-            ids,
+            f"FROM {table(Installation)} WHERE component_id IN ({placeholders(all_ids)})",
+            all_ids,
         )
-        if ids
+        if all_ids
         else ()
     ):
         stored[component_id].append(
@@ -615,127 +640,169 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
                 from_db_datetime(removed_at),
             )
         )
-    assets = {asset_id} | {run.asset_id for runs in stored.values() for run in runs}
-    # This bundle's row gives the time as the full derivation reads it; then every other
-    # parsed snapshot of those assets not older than it. (The time goes in as a value, not a
-    # subquery, so that the optimizer picks the (asset, collected_at) index, not a range
-    # over every later bundle of the fleet.)
-    ((row_asset_id, db_collected_at, sha256, row_coverage, status),) = fetch(
-        f"SELECT asset_id, collected_at, sha256, coverage, status FROM {table(LogBundle)} WHERE id = %s",  # noqa: S608
-        [bundle_id],
-    )
-    collected_at = from_db_datetime(db_collected_at)
-    if collected_at is None or row_asset_id != asset_id or status != BundleStatus.PARSED:
-        return derive_history(ids, asset_ids=[asset_id])
-    snapshot = Snapshot(collected_at, sha256, bundle_id, asset_id)
-    coverage = frozenset(from_db_json(row_coverage) or ())
-    asset_list = sorted(assets)
-    later = {
-        later_asset_id
-        for (later_asset_id,) in fetch(
-            f"SELECT asset_id FROM {table(LogBundle)} WHERE asset_id IN ({placeholders(asset_list)}) "  # noqa: S608
-            "AND status = %s AND collected_at >= %s AND id <> %s",
-            [*asset_list, BundleStatus.PARSED.value, to_db_datetime(collected_at), bundle_id],
+    # The bundles' rows give the times as the full derivation reads them.
+    bundle_ids = [s.bundle_id for s in snapshots]
+    rows = {
+        row[0]: row[1:]
+        for row in fetch(
+            f"SELECT id, asset_id, collected_at, sha256, coverage, status FROM {table(LogBundle)} "  # noqa: S608
+            f"WHERE id IN ({placeholders(bundle_ids)})",
+            bundle_ids,
         )
     }
-    if asset_id in later:
-        return derive_history(ids, asset_ids=[asset_id])
-    when = snapshot.collected_at
+    full_ids: set[int] = set()  # units for the full derivation
+    full_assets: set[int] = set()  # assets whose own events are derived in full
+    appending: list[tuple[NewSnapshot, Snapshot, frozenset[str], set[int]]] = []
+    for new in snapshots:
+        row_asset_id, db_collected_at, sha256, row_coverage, status = rows.get(new.bundle_id, (None,) * 5)
+        collected_at = from_db_datetime(db_collected_at)
+        if collected_at is None or row_asset_id != new.asset_id or status != BundleStatus.PARSED:
+            full_ids |= new.component_ids
+            full_assets.add(new.asset_id)
+            continue
+        assets = {new.asset_id} | {run.asset_id for pk in new.component_ids for run in stored[pk]}
+        coverage = frozenset(from_db_json(row_coverage) or ())
+        appending.append((new, Snapshot(collected_at, sha256, new.bundle_id, new.asset_id), coverage, assets))
 
-    seen = {
-        component_id: Sighting(bundle_id, slot, firmware, _json_bool(smart))
-        for component_id, slot, firmware, smart in (
-            fetch(
-                f"SELECT component_id, slot, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
-                f"WHERE bundle_id = %s AND component_id IN ({placeholders(ids)})",
-                [bundle_id, *ids],
+    # Every other parsed snapshot, of the assets each bundle's parts were in, not older than
+    # it. (The times go in as values, not a subquery, so that the optimizer reads the
+    # (asset, collected_at) index, not a range over every later bundle of the fleet.)
+    later_of: dict[int, set[int]] = defaultdict(set)
+    if appending:
+        conditions, params = [], []
+        for _new, snapshot, _, assets in appending:
+            conditions.append(f"(asset_id IN ({placeholders(sorted(assets))}) AND collected_at >= %s)")
+            params.extend([*sorted(assets), to_db_datetime(snapshot.collected_at)])
+        later_rows = [
+            (pk, asset_id, from_db_datetime(collected_at))
+            for pk, asset_id, collected_at in fetch(
+                f"SELECT id, asset_id, collected_at FROM {table(LogBundle)} "  # noqa: S608
+                f"WHERE status = %s AND ({' OR '.join(conditions)})",
+                [BundleStatus.PARSED.value, *params],
             )
-            if ids
-            else ()
-        )
-    }
+        ]
+        for new, snapshot, _, assets in appending:
+            later_of[new.bundle_id] = {
+                asset_id
+                for pk, asset_id, collected_at in later_rows
+                if asset_id in assets and collected_at >= snapshot.collected_at and pk != new.bundle_id
+            }
+    plain = []
+    for item in appending:
+        new = item[0]
+        if new.asset_id in later_of[new.bundle_id]:
+            full_ids |= new.component_ids
+            full_assets.add(new.asset_id)
+        else:
+            plain.append(item)
+    append_ids = sorted(pk for new, *_ in plain for pk in new.component_ids)
+    append_bundles = [new.bundle_id for new, *_ in plain]
+
+    seen: dict[int, Sighting] = {}  # by component: the components of the batch are disjoint
+    if append_ids:
+        for bundle_id, component_id, slot, firmware, smart in fetch(
+            f"SELECT bundle_id, component_id, slot, firmware, {_smart_passed_sql()} "  # noqa: S608
+            f"FROM {table(Observation)} WHERE bundle_id IN ({placeholders(append_bundles)}) "
+            f"AND component_id IN ({placeholders(append_ids)})",
+            [*append_bundles, *append_ids],
+        ):
+            seen[component_id] = Sighting(bundle_id, slot, firmware, _json_bool(smart))
     # A manual removal takes part in the runs; the other manual events of a part are stored
     # with its events, unless it was never observed (then they are written with its first).
     manual: dict[int, set[str]] = defaultdict(set)
     for component_id, event_type in (
         fetch(
             f"SELECT component_id, event_type FROM {table(ManualEvent)} "  # noqa: S608
-            f"WHERE component_id IN ({placeholders(ids)})",
-            ids,
+            f"WHERE component_id IN ({placeholders(append_ids)})",
+            append_ids,
         )
-        if ids
+        if append_ids
         else ()
     ):
         manual[component_id].add(event_type)
-    full: set[int] = set()
-    plans: list[_Append] = []
-    for component_id in ids:
-        component_class = components.get(component_id, ("", "", ""))[0]
-        plan = _plan_append(component_id, seen.get(component_id), stored[component_id], asset_id, when, later)
-        if plan is not None and plan.close == "absent" and component_class not in coverage:
-            plan.close = ""  # the snapshot could not have seen it: not a point of its history
-        if (
-            plan is None
-            or component_id not in components
-            or manual[component_id] & REMOVING_EVENT_TYPES
-            or (plan.first and manual[component_id])
-        ):
-            full.add(component_id)
-        elif plan.sighting is not None or plan.close:
-            plans.append(plan)
-        # else: a part once in this asset, elsewhere now or of a class this snapshot cannot see
+
+    plans: list[tuple[_Append, Snapshot]] = []
+    for new, snapshot, coverage, _ in plain:
+        later = later_of[new.bundle_id]
+        for component_id in sorted(new.component_ids):
+            component_class = components.get(component_id, ("", "", ""))[0]
+            sighting = seen.get(component_id)
+            if sighting is not None and sighting.bundle_id != new.bundle_id:
+                sighting = None
+            plan = _plan_append(
+                component_id, sighting, stored[component_id], new.asset_id, snapshot.collected_at, later
+            )
+            if plan is not None and plan.close == "absent" and component_class not in coverage:
+                plan.close = ""  # the snapshot could not have seen it: not a point of its history
+            if (
+                plan is None
+                or component_id not in components
+                or manual[component_id] & REMOVING_EVENT_TYPES
+                or (plan.first and manual[component_id])
+            ):
+                full_ids.add(component_id)
+            elif plan.sighting is not None or plan.close:
+                plans.append((plan, snapshot))
+            # else: a part once in this asset, elsewhere now or of a class this snapshot cannot see
 
     # What the stored rows do not tell: that a part with no installation was never observed
     # before, and the firmware and verdict of the sighting before this one.
-    firsts = [plan.component_id for plan in plans if plan.first]
+    own_bundle = {plan.component_id: snapshot.bundle_id for plan, snapshot in plans}
+    firsts = sorted(plan.component_id for plan, _ in plans if plan.first)
     if firsts:
-        full.update(
-            Observation.objects.filter(component_id__in=firsts)
-            .exclude(bundle_id=bundle_id)
-            .order_by()
-            .values_list("component_id", flat=True)
+        full_ids.update(
+            component_id
+            for component_id, bundle_id in fetch(
+                f"SELECT component_id, bundle_id FROM {table(Observation)} "  # noqa: S608
+                f"WHERE component_id IN ({placeholders(firsts)})",
+                firsts,
+            )
+            if bundle_id != own_bundle[component_id]
         )
     before: dict[int, list[tuple[str, bool | None]]] = defaultdict(list)
-    wanted = {plan.component_id: plan.last_seen_before for plan in plans if plan.last_seen_before is not None}
+    wanted = {plan.component_id: plan.last_seen_before for plan, _ in plans if plan.last_seen_before is not None}
     if wanted:
         wanted_ids = sorted(wanted)
-        for component_id, collected_at, firmware, smart in fetch(
-            f"SELECT component_id, collected_at, firmware, {_smart_passed_sql()} FROM {table(Observation)} "  # noqa: S608
-            f"WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s AND bundle_id <> %s",
-            [*wanted_ids, to_db_datetime(min(wanted.values())), bundle_id],
+        for component_id, bundle_id, collected_at, firmware, smart in fetch(
+            f"SELECT component_id, bundle_id, collected_at, firmware, {_smart_passed_sql()} "  # noqa: S608
+            f"FROM {table(Observation)} WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s",
+            [*wanted_ids, to_db_datetime(min(wanted.values()))],
         ):
-            if from_db_datetime(collected_at) == wanted[component_id]:
+            if bundle_id != own_bundle[component_id] and from_db_datetime(collected_at) == wanted[component_id]:
                 before[component_id].append((firmware, _json_bool(smart)))
 
     event_sets: list[EventSet] = []
     fresh_sets: list[EventSet] = []  # of parts never observed before: nothing stored to collide with
-    closes: list[int] = []
-    extends: list[int] = []
+    closes: dict[int, datetime] = {}  # installation id: removed_at
+    extends: dict[int, datetime] = {}  # installation id: last_seen_at
     starts: list[dict[str, Any]] = []  # Installation rows
     first_seen: dict[int, datetime] = {}
-    for plan in plans:
+    appended = 0
+    for plan, snapshot in plans:
         component_id = plan.component_id
-        if component_id in full:
+        if component_id in full_ids:
             continue
+        when = snapshot.collected_at
         last_firmware, last_smart = "", None
         if plan.last_seen_before is not None:
             previous = before.get(component_id, [])
             if len(previous) != 1:
-                full.add(component_id)  # two sightings at one time, or none: not a plain tail
+                full_ids.add(component_id)  # two sightings at one time, or none: not a plain tail
                 continue
             last_firmware, last_smart = previous[0]
             sighting = plan.sighting
             assert sighting is not None
             if (sighting.firmware and not last_firmware) or (sighting.smart_passed is False and last_smart is None):
-                full.add(component_id)  # the state before lies further back
+                full_ids.add(component_id)  # the state before lies further back
                 continue
+        appended += 1
         events = EventSet(origin=f"component:{component_id}")
         (fresh_sets if plan.first else event_sets).append(events)
         part = _part(component_id, components[component_id])
         ended: Run | None = None
         if plan.close:
             assert plan.open is not None
-            closes.append(plan.open.pk)
+            closes[plan.open.pk] = when
             open_run = plan.open
             ended = Run(
                 open_run.asset_id, open_run.slot, open_run.installed_at, open_run.last_seen_at, when, plan.close
@@ -743,14 +810,14 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
             _departure_events(events, component_id, part, ended)
         if plan.extend:
             assert plan.open is not None
-            extends.append(plan.open.pk)
+            extends[plan.open.pk] = when
         if plan.start:
             assert plan.sighting is not None
-            run = Run(asset_id, plan.sighting.slot, when, when)
+            run = Run(snapshot.asset_id, plan.sighting.slot, when, when)
             starts.append(
                 {
                     "component_id": component_id,
-                    "asset_id": asset_id,
+                    "asset_id": snapshot.asset_id,
                     "slot": run.slot[:100],
                     "installed_at": when,
                     "last_seen_at": when,
@@ -766,25 +833,49 @@ def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_i
             _sighting_events(events, component_id, snapshot, plan.sighting, last_firmware, last_smart)
 
     # Close before opening: the database allows one active installation per component.
-    for column, pks in (("removed_at", closes), ("last_seen_at", extends)):
-        if pks:
-            execute(
-                f"UPDATE {table(Installation)} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
-                [to_db_datetime(when), *pks],
-            )
+    _set_times(Installation, "removed_at", closes)
+    _set_times(Installation, "last_seen_at", extends)
     fast_insert(Installation, starts)
-    _update_first_seen(first_seen)
-    asset_events = _new_log_events(snapshot, asset_id)
-    if asset_events is not None:
-        event_sets.append(asset_events)
+    _set_times(Component, "first_seen_at", first_seen)
+    log_events = _new_log_events([snapshot for _, snapshot, _, _ in plain])
+    for _, snapshot, _, _ in plain:
+        if snapshot.asset_id in log_events:
+            event_sets.append(log_events[snapshot.asset_id])
+        else:
+            full_assets.add(snapshot.asset_id)
     written = _append_events(event_sets, fresh=fresh_sets)
-    if asset_events is None:
-        written += _write_events([_asset_events(asset_id)])
-    result = _derive_components(sorted(full))
+    written += _write_events([_asset_events(asset_id) for asset_id in sorted(full_assets)])
+    result = _derive_components(sorted(full_ids))
     return DerivationResult(
-        components=len(ids) - len(full) + result.components,
+        components=appended + result.components,
         installations=len(starts) + result.installations,
         events_written=written + result.events_written,
+    )
+
+
+def _set_times(model: type[Installation] | type[Component], column: str, times: dict[int, datetime]) -> None:
+    """Set one datetime column of these rows by id, in one UPDATE: the rows are grouped by
+    their new time (a batch of snapshots brings one time per bundle), and a CASE picks the
+    group, so each row is matched against a few sorted IN lists, not against every id."""
+    if not times:
+        return
+    groups: dict[datetime, list[int]] = defaultdict(list)
+    for pk, when in times.items():
+        groups[when].append(pk)
+    pks = sorted(times)
+    if len(groups) == 1:
+        execute(
+            f"UPDATE {table(model)} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
+            [to_db_datetime(next(iter(groups))), *pks],
+        )
+        return
+    cases, params = [], []
+    for when, ids in groups.items():
+        cases.append(f"WHEN id IN ({placeholders(ids)}) THEN %s")
+        params.extend([*ids, to_db_datetime(when)])
+    execute(
+        f"UPDATE {table(model)} SET {column} = CASE {' '.join(cases)} END WHERE id IN ({placeholders(pks)})",  # noqa: S608
+        [*params, *pks],
     )
 
 
@@ -829,41 +920,65 @@ def _plan_append(
     return plan
 
 
-def _new_log_events(snapshot: Snapshot, asset_id: int) -> EventSet | None:
-    """The asset's own events as they are with this snapshot as its latest, or None when the
-    snapshot before does not show the firmware versions they depend on."""
-    # This snapshot and the one before, by the bundles' index (the asset's observations are
-    # every part of every snapshot), then their asset observations.
-    recent = fetch(
-        f"SELECT id, hostname FROM {table(LogBundle)} "  # noqa: S608
-        "WHERE asset_id = %s AND status = %s AND collected_at <= %s ORDER BY collected_at DESC, sha256 DESC LIMIT 2",
-        [asset_id, BundleStatus.PARSED.value, to_db_datetime(snapshot.collected_at)],
+def _new_log_events(snapshots: list[Snapshot]) -> dict[int, EventSet]:
+    """Each asset's own events as they are with its snapshot as its latest, by asset; an
+    asset is missing when the snapshot before does not show the firmware versions they
+    depend on."""
+    if not snapshots:
+        return {}
+    # Each snapshot and the one before, by the bundles' index (the asset's observations are
+    # every part of every snapshot): one LIMITed branch per asset. Then their asset
+    # observations.
+    branch = (
+        f"SELECT * FROM (SELECT asset_id, id, hostname, collected_at, sha256 FROM {table(LogBundle)} "  # noqa: S608
+        "WHERE asset_id = %s AND status = %s AND collected_at <= %s "
+        "ORDER BY collected_at DESC, sha256 DESC LIMIT 2) AS recent"
     )
-    if not recent or recent[0][0] != snapshot.bundle_id:
-        return None
-    recent_ids = [pk for pk, _ in recent]
+    params: list[Any] = []
+    for snapshot in snapshots:
+        params.extend([snapshot.asset_id, BundleStatus.PARSED.value, to_db_datetime(snapshot.collected_at)])
+    ordered: dict[int, list[tuple[datetime, str, int, str]]] = defaultdict(list)
+    for asset_id, pk, hostname, collected_at, sha256 in fetch(" UNION ALL ".join([branch] * len(snapshots)), params):
+        ordered[asset_id].append((from_db_datetime(collected_at), sha256, pk, hostname))
+    # The union does not keep each branch's order.
+    recent = {
+        asset_id: [(pk, hostname) for _, _, pk, hostname in sorted(rows, reverse=True)]
+        for asset_id, rows in ordered.items()
+    }
+    recent_ids = sorted({pk for rows in recent.values() for pk, _ in rows})
     specs_of = {
         bundle_id: from_db_json(specs)
-        for bundle_id, specs in fetch(
-            f"SELECT bundle_id, specs FROM {table(Observation)} "  # noqa: S608
-            f"WHERE bundle_id IN ({placeholders(recent_ids)}) AND kind = %s",
-            [*recent_ids, ObservationKind.ASSET.value],
+        for bundle_id, specs in (
+            fetch(
+                f"SELECT bundle_id, specs FROM {table(Observation)} "  # noqa: S608
+                f"WHERE bundle_id IN ({placeholders(recent_ids)}) AND kind = %s",
+                [*recent_ids, ObservationKind.ASSET.value],
+            )
+            if recent_ids
+            else ()
         )
     }
-    if len(specs_of) != len(recent):
-        return None
-    specs = specs_of[snapshot.bundle_id]
-    last: dict[str, str] = {}
-    if len(recent) > 1:
-        before = specs_of[recent[1][0]]
-        last = {name: version for name, version in ((before or {}).get("firmware") or {}).items() if version}
-        firmware = (specs or {}).get("firmware") or {}
-        if any(version and name not in last for name, version in firmware.items()):
-            return None  # a version that may have been reported before the last snapshot
-    # The unit's stored events are its earlier snapshots' and its manual events: unchanged.
-    events = EventSet(origin=f"asset:{asset_id}")
-    _log_events(events, asset_id, snapshot.bundle_id, snapshot.sha256, snapshot.collected_at, specs, recent[0][1], last)
-    return events
+    found: dict[int, EventSet] = {}
+    for snapshot in snapshots:
+        asset_id = snapshot.asset_id
+        rows = recent.get(asset_id, [])
+        if not rows or rows[0][0] != snapshot.bundle_id or any(pk not in specs_of for pk, _ in rows):
+            continue  # not the asset's latest snapshot, or one without its asset observation
+        specs = specs_of[snapshot.bundle_id]
+        last: dict[str, str] = {}
+        if len(rows) > 1:
+            before = specs_of[rows[1][0]]
+            last = {name: version for name, version in ((before or {}).get("firmware") or {}).items() if version}
+            firmware = (specs or {}).get("firmware") or {}
+            if any(version and name not in last for name, version in firmware.items()):
+                continue  # a version that may have been reported before the last snapshot
+        # The unit's stored events are its earlier snapshots' and its manual events: unchanged.
+        events = EventSet(origin=f"asset:{asset_id}")
+        _log_events(
+            events, asset_id, snapshot.bundle_id, snapshot.sha256, snapshot.collected_at, specs, rows[0][1], last
+        )
+        found[asset_id] = events
+    return found
 
 
 # --- writing ------------------------------------------------------------------------------
