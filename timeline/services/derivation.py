@@ -37,6 +37,7 @@ from django.utils import timezone
 from ingest.choices import BundleStatus, ObservationKind
 from ingest.models import LogBundle, Observation
 from reanimator.db import (
+    EncodedJSON,
     execute,
     fast_insert,
     fetch,
@@ -116,7 +117,7 @@ class EventSet:
             "timestamp": timestamp,
             "event_type": event_type,
             "type_order": EVENT_TYPE_ORDER[event_type],
-            "payload": payload,
+            "payload": EncodedJSON(content),  # the key's encoding, sorted: stored as it is
             "source": source,
             "source_ref": source_ref[:64],
             "natural_key": key,
