@@ -337,8 +337,18 @@ class _Normaliser:
     def __init__(self, placeholders: PlaceholderMatcher, vendor_aliases: dict[str, str] | None) -> None:
         self._placeholders = placeholders
         self._vendor_aliases = vendor_aliases
+        # Grouping, ranking, warnings and sorting each ask for the same values' keys: one
+        # bundle's answers are kept for as long as the bundle is merged.
+        self._keys: dict[tuple[str, str], str] = {}
 
     def key(self, field_name: str, raw: str) -> str:
+        try:
+            return self._keys[field_name, raw]
+        except KeyError:
+            key = self._keys[field_name, raw] = self._normalised(field_name, raw)
+            return key
+
+    def _normalised(self, field_name: str, raw: str) -> str:
         if field_name in ("serial", "asset_tag"):
             return normalise_serial(raw, self._placeholders)
         if field_name == "uuid":
