@@ -13,7 +13,7 @@ entry in `FILE_PARSERS` (and importing this package never imports them, which ke
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -76,6 +76,7 @@ _UNSET_WORDS = frozenset(
     {"NOT SPECIFIED", "UNKNOWN", "N/A", "NA", "NONE", "NULL", "TO BE FILLED BY O.E.M.", "DEFAULT STRING", "-"}
 )
 _IDENTITY_FIELDS = ("serial", "uuid", "asset_tag")
+_Input = TypeVar("_Input")  # what a parser reads: a member's bytes, or a document decoded already
 
 
 class MemberOutcome(NamedTuple):
@@ -164,17 +165,22 @@ class _Scan:
 
 
 def _scan_members(members: Mapping[str, bytes]) -> _Scan:
+    """Who reads each member: our own inventory format (the most specific of all), the
+    manifest reader, the Redfish tree, or the first per-file parser that recognises it."""
     scan = _Scan()
-    file_parsers = _available_parsers()
+    # an inventory is recognised before the loop below would ask it again
+    file_parsers = [parser for parser in _available_parsers() if parser is not inventory]
     redfish = _load_parser(REDFISH)
     manifests: list[str] = []
     redfish_members: dict[str, bytes] = {}
     for path in sorted(members):
         data = members[path]
-        claimant = _claimant(path, data, redfish)
-        if claimant == manifest.NAME:
+        document = inventory.recognise(data)
+        if document is not None:
+            _run_parser(scan, path, inventory.NAME, inventory.parse_document, document)
+        elif manifest.sniff(path, data):
             manifests.append(path)
-        elif claimant == REDFISH:
+        elif redfish is not None and redfish.sniff(path, data):
             redfish_members[path] = data
         else:
             _parse_member(scan, path, data, file_parsers)
@@ -185,30 +191,22 @@ def _scan_members(members: Mapping[str, bytes]) -> _Scan:
     return scan
 
 
-def _claimant(path: str, data: bytes, redfish: ModuleType | None) -> str | None:
-    """Who reads the member: the manifest reader, the Redfish tree, or (None) the first
-    per-file parser that recognises it. Our own inventory format is the most specific of all."""
-    if inventory.sniff(path, data):
-        return None
-    if manifest.sniff(path, data):
-        return manifest.NAME
-    if redfish is not None and redfish.sniff(path, data):
-        return REDFISH
-    return None
-
-
 def _parse_member(scan: _Scan, path: str, data: bytes, parsers: Iterable[ModuleType]) -> None:
     parser = next((p for p in parsers if p.sniff(path, data)), None)
     if parser is None:
         scan.outcomes.append(MemberOutcome(path, None, None))
         return
+    _run_parser(scan, path, parser.NAME, parser.parse, data)
+
+
+def _run_parser(scan: _Scan, path: str, name: str, parse: Callable[[str, _Input], ParseResult], given: _Input) -> None:
     try:
-        result = parser.parse(path, data)
+        result = parse(path, given)
     except ParserError as exc:
-        _record_failure(scan, [path], parser.NAME, exc)
+        _record_failure(scan, [path], name, exc)
         return
     scan.results.append(_with_members(result, [path]))
-    scan.outcomes.append(MemberOutcome(path, parser.NAME, None))
+    scan.outcomes.append(MemberOutcome(path, name, None))
 
 
 def _parse_redfish(scan: _Scan, redfish: ModuleType, members: dict[str, bytes]) -> None:
