@@ -378,12 +378,17 @@ def _by_priority(items: Iterable[_Sourced], preferred: tuple[str, ...]) -> list[
     return sorted(items, key=lambda item: _rank(item.source, preferred))  # stable: ties keep order
 
 
-def _first_usable(values: Iterable[tuple[str, str]], field_name: str, norm: _Normaliser) -> tuple[str, str]:
-    """(value, source) of the best-ranked usable value; else the first raw non-empty one,
-    so that a placeholder such as "Not Specified" stays visible; else ("", "")."""
-    candidates = list(values)
+def _first_usable(ranked: Iterable[_Sourced], field_name: str, norm: _Normaliser) -> tuple[str, str]:
+    """(value, source) of the best-ranked usable value of the field; else the first raw
+    non-empty one, so that a placeholder such as "Not Specified" stays visible; else ("", "")."""
+    candidates = [(getattr(record, field_name), record.source) for record in ranked]
+    if len(candidates) == 1:
+        # alone, a value wins whether it is usable or a placeholder left visible (a usable
+        # value is never blank), so most parts, seen by one tool, need no normalisation here
+        value, source = candidates[0]
+        return (value, source) if value.strip() else ("", "")
     for value, source in candidates:
-        if norm.usable(field_name, value):
+        if norm.key(field_name, value):
             return value, source
     for value, source in candidates:
         if value.strip():
@@ -415,7 +420,7 @@ def _merge_asset(records: Iterable[AssetRecord], norm: _Normaliser) -> AssetReco
     values: dict[str, str] = {}
     contributors = {record.source for record in ranked if record.firmware}
     for name in _ASSET_TEXT_FIELDS:
-        values[name], source = _first_usable(((getattr(r, name), r.source) for r in ranked), name, norm)
+        values[name], source = _first_usable(ranked, name, norm)
         contributors.add(source)
     firmware = _merge_dicts(record.firmware for record in ranked)
     return AssetRecord(
@@ -527,6 +532,8 @@ def _serial_home(parts: list[_Part], record: ComponentRecord, norm: _Normaliser)
     same serial twice from one tool in two slots is two parts (short DIMM serials collide
     across vendors); another tool's record joins the part in its slot, else the part of its
     vendor, else the first one still free."""
+    if not parts:
+        return None  # the serial's first record: most records of a bundle
     slot = normalise_text(record.slot)
     for part in parts:
         own_slots = {normalise_text(r.slot) for r in part.records if r.source == record.source}
@@ -572,7 +579,7 @@ def _merge_part(part: _Part, norm: _Normaliser) -> ComponentRecord:
     ranked = _by_priority(part.records, preferred)
 
     def best(name: str) -> str:
-        return _first_usable(((getattr(r, name), r.source) for r in ranked), name, norm)[0]
+        return _first_usable(ranked, name, norm)[0]
 
     return ComponentRecord(
         component_class=next((r.component_class for r in ranked if r.component_class), part.family),
@@ -600,8 +607,10 @@ def _part_warnings(parts: list[_Part], norm: _Normaliser) -> list[str]:
                 f"{family} serial {serial} is reported in {len(same)} places ({slots}); kept as separate parts"
             )
     for part in parts:
+        if not part.serial or len(part.records) < 2:
+            continue  # one record cannot disagree with itself
         vendors = {norm.key("vendor", r.vendor): r.vendor for r in part.records if norm.usable("vendor", r.vendor)}
-        if part.serial and len(vendors) > 1:
+        if len(vendors) > 1:
             listed = ", ".join(sorted(vendors.values()))
             warnings.append(f"{part.family} serial {part.serial}: tools disagree on the vendor ({listed})")
     return warnings

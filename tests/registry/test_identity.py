@@ -68,6 +68,12 @@ def test_normalise_text_collapses_every_unicode_whitespace(raw: str) -> None:
     assert normalise_text(raw) == re.sub(r"\s+", " ", raw).strip().upper()
 
 
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000"), max_size=10))
+def test_blank_text_is_no_value_in_any_field(raw: str) -> None:
+    # the bundle merge takes a lone tool's value without normalising it, relying on this
+    assert normalise_text(raw) == normalise_serial(raw) == normalise_uuid(raw) == normalise_vendor(raw) == ""
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
