@@ -575,6 +575,8 @@ def _slot_match(parts: list[_Part], family: str, slot: str, source: str, *, requ
 
 
 def _merge_part(part: _Part, norm: _Normaliser) -> ComponentRecord:
+    if len(part.records) == 1:
+        return _lone_part(part.records[0], part.family)
     preferred = SOURCE_PRIORITY.get(part.family, FALLBACK_PRIORITY)
     ranked = _by_priority(part.records, preferred)
 
@@ -591,6 +593,22 @@ def _merge_part(part: _Part, norm: _Normaliser) -> ComponentRecord:
         firmware=best("firmware"),
         specs=_merge_dicts(r.specs for r in ranked),
         health=_merge_dicts(r.health for r in ranked),
+    )
+
+
+def _lone_part(record: ComponentRecord, family: str) -> ComponentRecord:
+    """_merge_part of a part that one tool saw (most parts), without ranking or normalising:
+    as in _first_usable, a lone value wins whether usable or a placeholder left visible."""
+    return ComponentRecord(
+        component_class=record.component_class or family,
+        source=_joined_sources((record.source,)),
+        slot=record.slot if record.slot.strip() else "",
+        vendor=record.vendor if record.vendor.strip() else "",
+        model=record.model if record.model.strip() else "",
+        serial=record.serial if record.serial.strip() else "",
+        firmware=record.firmware if record.firmware.strip() else "",
+        specs=_merge_dicts((record.specs,)),
+        health=_merge_dicts((record.health,)),
     )
 
 
