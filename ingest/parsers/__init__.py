@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ingest import archive
 from ingest.parsers import inventory, manifest
@@ -112,8 +112,8 @@ def inspect_bundle(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     placeholders = placeholders if placeholders is not None else PlaceholderMatcher.default()
-    container, members = archive.read_members(raw, limits=limits)
-    scan = _scan_members(members)
+    opened = archive.open_bundle(raw, limits=limits)
+    scan = _scan_members(opened.members, opened.decoded)
     if not scan.results:
         raise _nothing_usable(scan)
 
@@ -140,7 +140,7 @@ def inspect_bundle(
 
     components, merge_warnings = _merge_components(scan.results, norm)
     return BundleInventory(
-        container=container,
+        container=opened.container,
         manifest=scan.manifest,
         collected_at=collected_at,
         hostname=hostname,
@@ -164,7 +164,7 @@ class _Scan:
     failures: list[tuple[str, ParserError]] = field(default_factory=list)
 
 
-def _scan_members(members: Mapping[str, bytes]) -> _Scan:
+def _scan_members(members: Mapping[str, bytes], decoded: Mapping[str, Any]) -> _Scan:
     """Who reads each member: our own inventory format (the most specific of all), the
     manifest reader, the Redfish tree, or the first per-file parser that recognises it."""
     scan = _Scan()
@@ -175,7 +175,7 @@ def _scan_members(members: Mapping[str, bytes]) -> _Scan:
     redfish_members: dict[str, bytes] = {}
     for path in sorted(members):
         data = members[path]
-        document = inventory.recognise(data)
+        document = inventory.recognise(data, decoded=decoded.get(path))
         if document is not None:
             _run_parser(scan, path, inventory.NAME, inventory.parse_document, document)
         elif manifest.sniff(path, data):

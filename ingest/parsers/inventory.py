@@ -59,14 +59,15 @@ def sniff(path: str, data: bytes) -> bool:
     return recognise(data) is not None
 
 
-def recognise(data: bytes) -> dict[str, Any] | None:
+def recognise(data: bytes, *, decoded: Any = None) -> dict[str, Any] | None:
     """The decoded document when `data` is an inventory (what sniff() answers), else None:
-    a caller that goes on to read it with parse_document() decodes it once, not twice."""
+    a caller that goes on to read it with parse_document() decodes it once, not twice.
+    `decoded` is `data` decoded already, when the caller has it."""
     try:
         # the substring test keeps large foreign JSON (lshw, Redfish) from being parsed twice
         if _FORMAT_MARKER not in data or not data.removeprefix(_UTF8_BOM).lstrip().startswith(b"{"):
             return None
-        doc = json.loads(data.removeprefix(_UTF8_BOM).decode("utf-8"))
+        doc = decoded if decoded is not None else json.loads(data.removeprefix(_UTF8_BOM).decode("utf-8"))
     except Exception:
         return None
     return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
