@@ -18,6 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ingest.parsers.base import ParserError
 
@@ -51,19 +52,33 @@ class ArchiveLimits:
     max_member_bytes: int = 64 * 1024 * 1024
 
 
+class OpenedBundle(NamedTuple):
+    container: str  # "tar.gz" | "tar" | "zip" | "json"
+    members: dict[str, bytes]  # the regular files, by relative path
+    # Members decoded as JSON while the bundle was opened (a bundle that is one bare document
+    # is decoded to be checked), by path, so that a parser need not decode them again.
+    decoded: dict[str, Any]
+
+
 def read_members(raw: bytes, *, limits: ArchiveLimits) -> tuple[str, dict[str, bytes]]:
     """The container kind ("tar.gz", "tar", "zip" or "json") and the regular files inside it,
     by relative path. Raises BundleError for anything that is not a safe, complete bundle."""
+    opened = open_bundle(raw, limits=limits)
+    return opened.container, opened.members
+
+
+def open_bundle(raw: bytes, *, limits: ArchiveLimits) -> OpenedBundle:
+    """read_members, and the members it decoded on the way."""
     if not raw.strip():
         raise BundleError("empty_bundle", "the bundle is empty")
     if raw.startswith(_GZIP_MAGIC):
         return _read_gzip(raw, limits)
     if raw.startswith(_ZIP_MAGICS):
-        return "zip", _read_zip(raw, limits)
+        return OpenedBundle("zip", _read_zip(raw, limits), {})
     if _looks_like_tar(raw):
-        return "tar", _read_tar(raw, limits)
+        return OpenedBundle("tar", _read_tar(raw, limits), {})
     if _looks_like_json(raw):
-        return "json", _read_single_document(raw, limits)
+        return _read_single_document(raw, limits)
     raise BundleError(
         "unknown_container",
         "the bundle is not a gzip, tar or zip archive nor a JSON document (checked by content, not by name)",
@@ -73,14 +88,14 @@ def read_members(raw: bytes, *, limits: ArchiveLimits) -> tuple[str, dict[str, b
 # --- gzip ---------------------------------------------------------------------------------
 
 
-def _read_gzip(raw: bytes, limits: ArchiveLimits) -> tuple[str, dict[str, bytes]]:
+def _read_gzip(raw: bytes, limits: ArchiveLimits) -> OpenedBundle:
     inner = _gunzip(raw, limits.max_expanded_bytes)
     if not inner.strip():
         raise BundleError("empty_bundle", "the gzip stream holds nothing")
     if _looks_like_tar(inner):
-        return "tar.gz", _read_tar(inner, limits)
+        return OpenedBundle("tar.gz", _read_tar(inner, limits), {})
     if _looks_like_json(inner):
-        return "json", _read_single_document(inner, limits)
+        return _read_single_document(inner, limits)
     raise BundleError("unknown_container", "the gzip stream holds neither a tar archive nor a JSON document")
 
 
@@ -284,7 +299,7 @@ def _looks_like_json(data: bytes) -> bool:
     return body[:1] in (b"{", b"[")
 
 
-def _read_single_document(data: bytes, limits: ArchiveLimits) -> dict[str, bytes]:
+def _read_single_document(data: bytes, limits: ArchiveLimits) -> OpenedBundle:
     if len(data) > limits.max_member_bytes:
         raise BundleError(
             "expanded_too_large", f"the JSON document is {len(data)} bytes, over the {limits.max_member_bytes} limit"
@@ -297,7 +312,7 @@ def _read_single_document(data: bytes, limits: ArchiveLimits) -> dict[str, bytes
     except UnicodeDecodeError as exc:
         raise BundleError("invalid_encoding", f"the JSON document is not UTF-8 (byte offset {exc.start})") from None
     try:
-        json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BundleError(
             "malformed_json", f"the JSON document is malformed: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -305,7 +320,7 @@ def _read_single_document(data: bytes, limits: ArchiveLimits) -> dict[str, bytes
     except RecursionError:
         raise BundleError("malformed_json", "the JSON document is nested too deeply") from None
     # parsers get the document without the BOM, as plain UTF-8
-    return {SINGLE_DOCUMENT_MEMBER: body}
+    return OpenedBundle("json", {SINGLE_DOCUMENT_MEMBER: body}, {SINGLE_DOCUMENT_MEMBER: document})
 
 
 # --- shared -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models.constants import OnConflict
+from django.db.models.fields import NOT_PROVIDED
 
 
 def fast_insert(
@@ -181,6 +182,27 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def insert_instance(instance: models.Model) -> None:
+    """INSERT one new instance of a model with an auto-increment key and give it its key, as
+    save() would, without building and compiling an InsertQuery (most of save()'s Python time
+    for one small row). Each field's pre_save runs (auto_now_add, a FileField's pending
+    upload) and prepares its value as the ORM does; no signals are sent (the project has
+    none) and a unique key collision raises IntegrityError as save() does."""
+    meta = instance._meta
+    fields = [
+        field for field in meta.concrete_fields if not field.primary_key and not getattr(field, "generated", False)
+    ]
+    if meta.auto_field is None or any(field.db_default is not NOT_PROVIDED for field in fields):
+        raise TypeError(f"{meta.label}: insert_instance needs an auto-increment key and no database defaults")
+    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table(type(instance))} ({columns}) VALUES ({placeholders(values)})", values)  # noqa: S608
+        instance.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    instance._state.adding = False
+    instance._state.db = connection.alias
 
 
 def for_update() -> str:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
-_WHITESPACE = re.compile(r"\s+")
+# Vendors, models, slots and firmware strings repeat across every bundle of a fleet; serials
+# do not, and a bounded LRU lets them pass through without evicting the values that repeat.
+_TEXT_MEMO_SIZE = 8192
 
 # (value, kind) pairs; kind "exact" compares the normalised serial, "regex" fullmatches it.
 DEFAULT_PLACEHOLDERS: tuple[tuple[str, str], ...] = (
@@ -58,7 +61,13 @@ def normalise_text(raw: str | None) -> str:
     """Trim, collapse inner whitespace, upper-case. `None` becomes ""."""
     if raw is None:
         return ""
-    return _WHITESPACE.sub(" ", str(raw)).strip().upper()
+    return _collapsed_upper(raw if type(raw) is str else str(raw))
+
+
+@lru_cache(maxsize=_TEXT_MEMO_SIZE)
+def _collapsed_upper(text: str) -> str:
+    # str.split() and str.strip() know the same whitespace as the regex "\s" does
+    return " ".join(text.split()).upper()
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class PlaceholderMatcher:
         return cls(exact=frozenset(exact), patterns=tuple(patterns))
 
     @classmethod
+    @cache  # immutable, so one is enough; parsers without a database ask for it per part
     def default(cls) -> PlaceholderMatcher:
         return cls.from_rows(DEFAULT_PLACEHOLDERS)
 
@@ -98,13 +108,16 @@ def normalise_serial(raw: str | None, placeholders: PlaceholderMatcher | None = 
     return "" if matcher.is_placeholder(value) else value
 
 
+_UUID_HEX = re.compile(r"[0-9A-F]{32}")
+
+
 def normalise_uuid(raw: str | None) -> str:
     """SMBIOS/Redfish system UUIDs: lower-case canonical form; placeholders give ""."""
     value = normalise_text(raw).replace("{", "").replace("}", "")
     if not value:
         return ""
     hexdigits = value.replace("-", "")
-    if len(hexdigits) != 32 or not re.fullmatch(r"[0-9A-F]{32}", hexdigits):
+    if len(hexdigits) != 32 or not _UUID_HEX.fullmatch(hexdigits):
         return ""
     # all-zero and all-F UUIDs are what firmware reports when nobody set one
     if set(hexdigits) <= {"0"} or set(hexdigits) <= {"F"}:
@@ -283,6 +296,7 @@ _MODEL_PREFIX_VENDORS: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=1024)  # drive models repeat across a fleet; a handful per bundle
 def vendor_from_model(model: str | None) -> str:
     """The maker named by a drive model's prefix ("MTFDDAV240TDU" -> "MICRON"), or ""."""
     value = normalise_text(model)

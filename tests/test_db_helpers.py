@@ -1,13 +1,15 @@
-"""reanimator.db.fast_insert writes what bulk_create would, JSON and times included."""
+"""reanimator.db's hand-written writes store what the ORM would, JSON and times included."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
+from django.db import IntegrityError, transaction
 
 from ingest.models import LogBundle, Observation
-from reanimator.db import fast_insert
+from reanimator.db import fast_insert, insert_instance
 from tests.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +76,27 @@ def test_fast_insert_takes_rows_as_mappings_of_attnames() -> None:
         ("A0", {"name": "ü"}, ["dmidecode"], when),
         ("A1", {"name": "ü"}, ["dmidecode"], when),
     ]
+
+
+def test_insert_instance_stores_the_row_save_would_and_gives_it_its_key() -> None:
+    saved = LogBundle(sha256="c" * 64, raw="bundles/cc/saved", size=3, counts={"parts": 2}, warnings=["ü"])
+    inserted = LogBundle(sha256="d" * 64, raw="bundles/dd/inserted", size=3, counts={"parts": 2}, warnings=["ü"])
+    with time_machine.travel(datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC), tick=False):
+        saved.save()
+        insert_instance(inserted)
+    assert inserted.pk is not None
+    assert not inserted._state.adding
+    assert inserted.received_at == saved.received_at  # auto_now_add, set on the instance
+    columns = [f.attname for f in LogBundle._meta.concrete_fields if f.attname not in ("id", "sha256", "raw")]
+    stored = {row["id"]: row for row in LogBundle.objects.values("id", *columns)}
+    assert {k: v for k, v in stored[inserted.pk].items() if k != "id"} == {
+        k: v for k, v in stored[saved.pk].items() if k != "id"
+    }
+    assert LogBundle.objects.get(pk=inserted.pk).raw.name == "bundles/dd/inserted"
+
+
+def test_insert_instance_refuses_a_duplicate_unique_key_like_save() -> None:
+    LogBundle.objects.create(sha256="e" * 64, raw="bundles/ee/first", size=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_instance(LogBundle(sha256="e" * 64, raw="bundles/ee/second", size=1))
+    assert LogBundle.objects.count() == 1

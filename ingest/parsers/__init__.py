@@ -13,11 +13,11 @@ entry in `FILE_PARSERS` (and importing this package never imports them, which ke
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ingest import archive
 from ingest.parsers import inventory, manifest
@@ -76,6 +76,7 @@ _UNSET_WORDS = frozenset(
     {"NOT SPECIFIED", "UNKNOWN", "N/A", "NA", "NONE", "NULL", "TO BE FILLED BY O.E.M.", "DEFAULT STRING", "-"}
 )
 _IDENTITY_FIELDS = ("serial", "uuid", "asset_tag")
+_Input = TypeVar("_Input")  # what a parser reads: a member's bytes, or a document decoded already
 
 
 class MemberOutcome(NamedTuple):
@@ -111,8 +112,8 @@ def inspect_bundle(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     placeholders = placeholders if placeholders is not None else PlaceholderMatcher.default()
-    container, members = archive.read_members(raw, limits=limits)
-    scan = _scan_members(members)
+    opened = archive.open_bundle(raw, limits=limits)
+    scan = _scan_members(opened.members, opened.decoded)
     if not scan.results:
         raise _nothing_usable(scan)
 
@@ -139,7 +140,7 @@ def inspect_bundle(
 
     components, merge_warnings = _merge_components(scan.results, norm)
     return BundleInventory(
-        container=container,
+        container=opened.container,
         manifest=scan.manifest,
         collected_at=collected_at,
         hostname=hostname,
@@ -163,18 +164,23 @@ class _Scan:
     failures: list[tuple[str, ParserError]] = field(default_factory=list)
 
 
-def _scan_members(members: Mapping[str, bytes]) -> _Scan:
+def _scan_members(members: Mapping[str, bytes], decoded: Mapping[str, Any]) -> _Scan:
+    """Who reads each member: our own inventory format (the most specific of all), the
+    manifest reader, the Redfish tree, or the first per-file parser that recognises it."""
     scan = _Scan()
-    file_parsers = _available_parsers()
+    # an inventory is recognised before the loop below would ask it again
+    file_parsers = [parser for parser in _available_parsers() if parser is not inventory]
     redfish = _load_parser(REDFISH)
     manifests: list[str] = []
     redfish_members: dict[str, bytes] = {}
     for path in sorted(members):
         data = members[path]
-        claimant = _claimant(path, data, redfish)
-        if claimant == manifest.NAME:
+        document = inventory.recognise(data, decoded=decoded.get(path))
+        if document is not None:
+            _run_parser(scan, path, inventory.NAME, inventory.parse_document, document)
+        elif manifest.sniff(path, data):
             manifests.append(path)
-        elif claimant == REDFISH:
+        elif redfish is not None and redfish.sniff(path, data):
             redfish_members[path] = data
         else:
             _parse_member(scan, path, data, file_parsers)
@@ -185,30 +191,22 @@ def _scan_members(members: Mapping[str, bytes]) -> _Scan:
     return scan
 
 
-def _claimant(path: str, data: bytes, redfish: ModuleType | None) -> str | None:
-    """Who reads the member: the manifest reader, the Redfish tree, or (None) the first
-    per-file parser that recognises it. Our own inventory format is the most specific of all."""
-    if inventory.sniff(path, data):
-        return None
-    if manifest.sniff(path, data):
-        return manifest.NAME
-    if redfish is not None and redfish.sniff(path, data):
-        return REDFISH
-    return None
-
-
 def _parse_member(scan: _Scan, path: str, data: bytes, parsers: Iterable[ModuleType]) -> None:
     parser = next((p for p in parsers if p.sniff(path, data)), None)
     if parser is None:
         scan.outcomes.append(MemberOutcome(path, None, None))
         return
+    _run_parser(scan, path, parser.NAME, parser.parse, data)
+
+
+def _run_parser(scan: _Scan, path: str, name: str, parse: Callable[[str, _Input], ParseResult], given: _Input) -> None:
     try:
-        result = parser.parse(path, data)
+        result = parse(path, given)
     except ParserError as exc:
-        _record_failure(scan, [path], parser.NAME, exc)
+        _record_failure(scan, [path], name, exc)
         return
     scan.results.append(_with_members(result, [path]))
-    scan.outcomes.append(MemberOutcome(path, parser.NAME, None))
+    scan.outcomes.append(MemberOutcome(path, name, None))
 
 
 def _parse_redfish(scan: _Scan, redfish: ModuleType, members: dict[str, bytes]) -> None:
@@ -337,8 +335,18 @@ class _Normaliser:
     def __init__(self, placeholders: PlaceholderMatcher, vendor_aliases: dict[str, str] | None) -> None:
         self._placeholders = placeholders
         self._vendor_aliases = vendor_aliases
+        # Grouping, ranking, warnings and sorting each ask for the same values' keys: one
+        # bundle's answers are kept for as long as the bundle is merged.
+        self._keys: dict[tuple[str, str], str] = {}
 
     def key(self, field_name: str, raw: str) -> str:
+        try:
+            return self._keys[field_name, raw]
+        except KeyError:
+            key = self._keys[field_name, raw] = self._normalised(field_name, raw)
+            return key
+
+    def _normalised(self, field_name: str, raw: str) -> str:
         if field_name in ("serial", "asset_tag"):
             return normalise_serial(raw, self._placeholders)
         if field_name == "uuid":
@@ -370,12 +378,17 @@ def _by_priority(items: Iterable[_Sourced], preferred: tuple[str, ...]) -> list[
     return sorted(items, key=lambda item: _rank(item.source, preferred))  # stable: ties keep order
 
 
-def _first_usable(values: Iterable[tuple[str, str]], field_name: str, norm: _Normaliser) -> tuple[str, str]:
-    """(value, source) of the best-ranked usable value; else the first raw non-empty one,
-    so that a placeholder such as "Not Specified" stays visible; else ("", "")."""
-    candidates = list(values)
+def _first_usable(ranked: Iterable[_Sourced], field_name: str, norm: _Normaliser) -> tuple[str, str]:
+    """(value, source) of the best-ranked usable value of the field; else the first raw
+    non-empty one, so that a placeholder such as "Not Specified" stays visible; else ("", "")."""
+    candidates = [(getattr(record, field_name), record.source) for record in ranked]
+    if len(candidates) == 1:
+        # alone, a value wins whether it is usable or a placeholder left visible (a usable
+        # value is never blank), so most parts, seen by one tool, need no normalisation here
+        value, source = candidates[0]
+        return (value, source) if value.strip() else ("", "")
     for value, source in candidates:
-        if norm.usable(field_name, value):
+        if norm.key(field_name, value):
             return value, source
     for value, source in candidates:
         if value.strip():
@@ -407,7 +420,7 @@ def _merge_asset(records: Iterable[AssetRecord], norm: _Normaliser) -> AssetReco
     values: dict[str, str] = {}
     contributors = {record.source for record in ranked if record.firmware}
     for name in _ASSET_TEXT_FIELDS:
-        values[name], source = _first_usable(((getattr(r, name), r.source) for r in ranked), name, norm)
+        values[name], source = _first_usable(ranked, name, norm)
         contributors.add(source)
     firmware = _merge_dicts(record.firmware for record in ranked)
     return AssetRecord(
@@ -519,6 +532,8 @@ def _serial_home(parts: list[_Part], record: ComponentRecord, norm: _Normaliser)
     same serial twice from one tool in two slots is two parts (short DIMM serials collide
     across vendors); another tool's record joins the part in its slot, else the part of its
     vendor, else the first one still free."""
+    if not parts:
+        return None  # the serial's first record: most records of a bundle
     slot = normalise_text(record.slot)
     for part in parts:
         own_slots = {normalise_text(r.slot) for r in part.records if r.source == record.source}
@@ -560,11 +575,13 @@ def _slot_match(parts: list[_Part], family: str, slot: str, source: str, *, requ
 
 
 def _merge_part(part: _Part, norm: _Normaliser) -> ComponentRecord:
+    if len(part.records) == 1:
+        return _lone_part(part.records[0], part.family)
     preferred = SOURCE_PRIORITY.get(part.family, FALLBACK_PRIORITY)
     ranked = _by_priority(part.records, preferred)
 
     def best(name: str) -> str:
-        return _first_usable(((getattr(r, name), r.source) for r in ranked), name, norm)[0]
+        return _first_usable(ranked, name, norm)[0]
 
     return ComponentRecord(
         component_class=next((r.component_class for r in ranked if r.component_class), part.family),
@@ -576,6 +593,22 @@ def _merge_part(part: _Part, norm: _Normaliser) -> ComponentRecord:
         firmware=best("firmware"),
         specs=_merge_dicts(r.specs for r in ranked),
         health=_merge_dicts(r.health for r in ranked),
+    )
+
+
+def _lone_part(record: ComponentRecord, family: str) -> ComponentRecord:
+    """_merge_part of a part that one tool saw (most parts), without ranking or normalising:
+    as in _first_usable, a lone value wins whether usable or a placeholder left visible."""
+    return ComponentRecord(
+        component_class=record.component_class or family,
+        source=_joined_sources((record.source,)),
+        slot=record.slot if record.slot.strip() else "",
+        vendor=record.vendor if record.vendor.strip() else "",
+        model=record.model if record.model.strip() else "",
+        serial=record.serial if record.serial.strip() else "",
+        firmware=record.firmware if record.firmware.strip() else "",
+        specs=_merge_dicts((record.specs,)),
+        health=_merge_dicts((record.health,)),
     )
 
 
@@ -592,8 +625,10 @@ def _part_warnings(parts: list[_Part], norm: _Normaliser) -> list[str]:
                 f"{family} serial {serial} is reported in {len(same)} places ({slots}); kept as separate parts"
             )
     for part in parts:
+        if not part.serial or len(part.records) < 2:
+            continue  # one record cannot disagree with itself
         vendors = {norm.key("vendor", r.vendor): r.vendor for r in part.records if norm.usable("vendor", r.vendor)}
-        if part.serial and len(vendors) > 1:
+        if len(vendors) > 1:
             listed = ", ".join(sorted(vendors.values()))
             warnings.append(f"{part.family} serial {part.serial}: tools disagree on the vendor ({listed})")
     return warnings

@@ -56,18 +56,29 @@ def _inline_local_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 def sniff(path: str, data: bytes) -> bool:
     """True for a JSON object whose "format" is "reanimator-inventory"."""
+    return recognise(data) is not None
+
+
+def recognise(data: bytes, *, decoded: Any = None) -> dict[str, Any] | None:
+    """The decoded document when `data` is an inventory (what sniff() answers), else None:
+    a caller that goes on to read it with parse_document() decodes it once, not twice.
+    `decoded` is `data` decoded already, when the caller has it."""
     try:
         # the substring test keeps large foreign JSON (lshw, Redfish) from being parsed twice
         if _FORMAT_MARKER not in data or not data.removeprefix(_UTF8_BOM).lstrip().startswith(b"{"):
-            return False
-        doc = json.loads(data.removeprefix(_UTF8_BOM).decode("utf-8"))
-        return isinstance(doc, dict) and doc.get("format") == FORMAT
+            return None
+        doc = decoded if decoded is not None else json.loads(data.removeprefix(_UTF8_BOM).decode("utf-8"))
     except Exception:
-        return False
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
 
 
 def parse(path: str, data: bytes) -> ParseResult:
-    doc = _load(path, data)
+    return parse_document(path, _load(path, data))
+
+
+def parse_document(path: str, doc: Any) -> ParseResult:
+    """parse() of a document that is decoded already."""
     _require_supported_version(path, doc)
     _validate(path, doc)
     collected_at = doc.get("collected_at")

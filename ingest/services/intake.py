@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from ingest.models import LogBundle
+from reanimator.db import fetch, insert_instance, table
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def receive_bundle(
     and change nothing. Parsing is enqueued after the transaction commits."""
     check_size(len(raw))
     sha256 = hashlib.sha256(raw).hexdigest()
-    existing = LogBundle.objects.filter(sha256=sha256).first()
+    existing = _stored(sha256)
     if existing is not None:
         return Receipt(existing, duplicate=True)
 
@@ -77,7 +78,7 @@ def receive_bundle(
     bundle.raw.save(sha256, ContentFile(raw), save=False)
     try:
         with transaction.atomic():
-            bundle.save()
+            insert_instance(bundle)
             transaction.on_commit(lambda: _enqueue_parse(bundle.pk))
     except IntegrityError:
         winner = LogBundle.objects.get(sha256=sha256)
@@ -86,6 +87,18 @@ def receive_bundle(
         return Receipt(winner, duplicate=True)
     logger.info("bundle received", extra={"bundle_id": bundle.pk, "sha256": sha256, "size": len(raw)})
     return Receipt(bundle, duplicate=False)
+
+
+def _stored(sha256: str) -> LogBundle | None:
+    """The bundle already stored with these bytes. Most uploads are new: one indexed read of
+    the unique key says so without compiling a QuerySet, and only a duplicate loads its row
+    (None if it was deleted in between: then the upload stores it again, as it would have)."""
+    if not fetch(f"SELECT 1 FROM {table(LogBundle)} WHERE sha256 = %s", [sha256]):  # noqa: S608
+        return None
+    try:
+        return LogBundle.objects.get(sha256=sha256)  # unique: no ORDER BY, unlike first()
+    except LogBundle.DoesNotExist:
+        return None
 
 
 def _enqueue_parse(bundle_id: int) -> None:

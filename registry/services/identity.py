@@ -26,28 +26,30 @@ from registry.normalisation import (
 DRIVE_CLASSES = frozenset({"SSD", "HDD", "NVME"})
 
 
-_VENDOR_MEMO_SIZE = 10_000
+_MEMO_SIZE = 10_000
 
 
 @dataclass(frozen=True)
 class IdentityRules:
     placeholders: PlaceholderMatcher
     vendor_aliases: dict[str, str]
-    # Vendor spellings repeat on every part of every bundle: each is normalised once per
-    # rules version (the rules are rebuilt, with an empty memo, when the tables change).
+    # Vendor spellings repeat on every part of every bundle, and ingest asks for one part's
+    # serial at several steps: each answer is kept per rules version (the rules are rebuilt,
+    # with empty memos, when the tables change).
     _vendors: dict[str | None, str] = field(default_factory=dict, compare=False, repr=False)
+    _serials: dict[str | None, str] = field(default_factory=dict, compare=False, repr=False)
 
     def serial(self, raw: str | None) -> str:
-        return normalise_serial(raw, self.placeholders)
+        try:
+            return self._serials[raw]
+        except KeyError:
+            return _remember(self._serials, raw, normalise_serial(raw, self.placeholders))
 
     def vendor(self, raw: str | None) -> str:
         try:
             return self._vendors[raw]
         except KeyError:
-            if len(self._vendors) >= _VENDOR_MEMO_SIZE:
-                self._vendors.clear()
-            self._vendors[raw] = vendor = normalise_vendor(raw, self.vendor_aliases)
-            return vendor
+            return _remember(self._vendors, raw, normalise_vendor(raw, self.vendor_aliases))
 
     def part_vendor(self, raw: str | None, model: str | None, component_class: str) -> str:
         """The vendor of a part; for drives without one, the maker their model names."""
@@ -55,6 +57,14 @@ class IdentityRules:
         if not vendor and component_class in DRIVE_CLASSES:
             return vendor_from_model(model)
         return vendor
+
+
+def _remember(memo: dict[str | None, str], raw: str | None, value: str) -> str:
+    # emptied rather than evicted one by one: serials of a large fleet only pass through
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[raw] = value
+    return value
 
 
 _cache_lock = threading.Lock()

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.archive import SINGLE_DOCUMENT_MEMBER, ArchiveLimits, BundleError, read_members
+from ingest.archive import SINGLE_DOCUMENT_MEMBER, ArchiveLimits, BundleError, open_bundle, read_members
 from ingest.parsers.base import ParserError
 
 LIMITS = ArchiveLimits()
@@ -123,6 +123,14 @@ def test_single_json_document_is_one_member() -> None:
 
     assert kind == "json"
     assert members == {SINGLE_DOCUMENT_MEMBER: document}
+
+
+def test_single_json_document_is_handed_on_decoded_and_archive_members_are_not() -> None:
+    document = b'\xef\xbb\xbf{"hostname": "caf\xc3\xa9"}'
+
+    assert open_bundle(document, limits=LIMITS).decoded == {SINGLE_DOCUMENT_MEMBER: {"hostname": "café"}}
+    assert open_bundle(gzip.compress(document), limits=LIMITS).decoded == {SINGLE_DOCUMENT_MEMBER: {"hostname": "café"}}
+    assert open_bundle(tar_bytes({"inventory.json": document}), limits=LIMITS).decoded == {}
 
 
 def test_single_json_document_loses_its_utf8_bom() -> None:

@@ -172,6 +172,52 @@ def test_empty_and_placeholder_values_never_beat_real_ones() -> None:
     assert dimm.slot == "A1"  # dmidecode has a real slot name and wins it
 
 
+_RAW_VALUES = st.sampled_from(["", "  ", "\t", "Not Specified", "N/A", "0000", "-", " Samsung ", "S1  X"]) | st.text(
+    max_size=8
+)
+
+
+@given(
+    component_class=st.sampled_from(["DIMM", "SSD", "NIC", ""]),
+    slot=_RAW_VALUES,
+    vendor=_RAW_VALUES,
+    model=_RAW_VALUES,
+    serial=_RAW_VALUES,
+    firmware=_RAW_VALUES,
+)
+def test_a_part_seen_by_one_tool_keeps_its_raw_values_and_drops_only_blanks(
+    component_class: str, slot: str, vendor: str, model: str, serial: str, firmware: str
+) -> None:
+    record = part(
+        "dmidecode",
+        component_class,
+        slot=slot,
+        vendor=vendor,
+        model=model,
+        serial=serial,
+        firmware=firmware,
+        specs={"speed_mts": 2933, "rank": None, "note": ""},
+        health={"status": "OK"},
+    )
+
+    [component] = merged(result("dmidecode", record))
+
+    def kept(value: str) -> str:
+        return value if value.strip() else ""
+
+    assert component == ComponentRecord(
+        component_class=component_class,
+        source="dmidecode",
+        slot=kept(slot),
+        vendor=kept(vendor),
+        model=kept(model),
+        serial=kept(serial),
+        firmware=kept(firmware),
+        specs={"speed_mts": 2933},
+        health={"status": "OK"},
+    )
+
+
 def test_specs_and_health_merge_key_by_key_in_priority_order() -> None:
     smartctl = part(
         "smartctl",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,6 +61,17 @@ def test_real_serials_are_trimmed_collapsed_and_upper_cased(raw: str, expected: 
 
 def test_normalise_text_keeps_inner_words() -> None:
     assert normalise_text("  Samsung \n Electronics ") == "SAMSUNG ELECTRONICS"
+
+
+@given(st.text(alphabet=st.sampled_from("aB1 \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000\u200bß"), max_size=30))
+def test_normalise_text_collapses_every_unicode_whitespace(raw: str) -> None:
+    assert normalise_text(raw) == re.sub(r"\s+", " ", raw).strip().upper()
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000"), max_size=10))
+def test_blank_text_is_no_value_in_any_field(raw: str) -> None:
+    # the bundle merge takes a lone tool's value without normalising it, relying on this
+    assert normalise_text(raw) == normalise_serial(raw) == normalise_uuid(raw) == normalise_vendor(raw) == ""
 
 
 @pytest.mark.parametrize(
@@ -141,6 +154,7 @@ def test_placeholder_added_in_admin_data_takes_effect() -> None:
     assert identity_rules().serial("CHANGE ME") == "CHANGE ME"
     PlaceholderSerial.objects.create(value="CHANGE ME")
     assert identity_rules().serial(" change  me ") == ""
+    assert identity_rules().serial("CHANGE ME") == ""  # the earlier answer is not remembered
 
 
 @pytest.mark.django_db
