@@ -174,7 +174,7 @@ class Component(TimeStampedModel):
     vendor_raw = models.CharField("vendor as reported", max_length=200, blank=True)
     model = models.CharField(max_length=200, blank=True)
     serial_raw = models.CharField("serial as reported", max_length=200)
-    serial = models.CharField(max_length=200, db_index=True, help_text="Normalised serial.")
+    serial = models.CharField(max_length=200, help_text="Normalised serial.")
     lot = models.ForeignKey(Lot, on_delete=models.SET_NULL, null=True, blank=True, related_name="components")
     first_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
     specs = models.JSONField(default=dict, blank=True)
@@ -187,6 +187,9 @@ class Component(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["lot", "component_class"], name="component_lot_class"),
+            # Identity lookups by serial across vendors and drive classes; named, so that the
+            # ingest's queries can force it (reanimator.db.force_index).
+            models.Index(fields=["serial"], name="component_serial"),
             # The list pages at millions of parts: the default sort (class, id), the dashboard's
             # count by class (a narrow index, ~13 bytes an entry), the vendor and model sorts,
             # the vendor choices (loose index scan) and the search box's model prefix.

@@ -42,6 +42,7 @@ from reanimator.db import (
     fast_insert,
     fetch,
     for_update,
+    force_index,
     from_db_datetime,
     from_db_json,
     placeholders,
@@ -624,7 +625,8 @@ def derive_new_snapshots(snapshots: list[NewSnapshot]) -> DerivationResult:
     for pk, component_id, run_asset_id, slot, installed_at, last_seen_at, removed_at in (
         fetch(
             "SELECT id, component_id, asset_id, slot, installed_at, last_seen_at, removed_at "  # noqa: S608
-            f"FROM {table(Installation)} WHERE component_id IN ({placeholders(all_ids)})",
+            f"FROM {table(Installation)}{force_index('installation_component_active')} "
+            f"WHERE component_id IN ({placeholders(all_ids)})",
             all_ids,
         )
         if all_ids
@@ -754,8 +756,8 @@ def derive_new_snapshots(snapshots: list[NewSnapshot]) -> DerivationResult:
         full_ids.update(
             component_id
             for component_id, bundle_id in fetch(
-                f"SELECT component_id, bundle_id FROM {table(Observation)} "  # noqa: S608
-                f"WHERE component_id IN ({placeholders(firsts)})",
+                f"SELECT component_id, bundle_id FROM {table(Observation)}"  # noqa: S608
+                f"{force_index('observation_component_time')} WHERE component_id IN ({placeholders(firsts)})",
                 firsts,
             )
             if bundle_id != own_bundle[component_id]
@@ -766,7 +768,8 @@ def derive_new_snapshots(snapshots: list[NewSnapshot]) -> DerivationResult:
         wanted_ids = sorted(wanted)
         for component_id, bundle_id, collected_at, firmware, smart in fetch(
             f"SELECT component_id, bundle_id, collected_at, firmware, {_smart_passed_sql()} "  # noqa: S608
-            f"FROM {table(Observation)} WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s",
+            f"FROM {table(Observation)}{force_index('observation_component_time')} "
+            f"WHERE component_id IN ({placeholders(wanted_ids)}) AND collected_at >= %s",
             [*wanted_ids, to_db_datetime(min(wanted.values()))],
         ):
             if bundle_id != own_bundle[component_id] and from_db_datetime(collected_at) == wanted[component_id]:
