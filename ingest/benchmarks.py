@@ -5,8 +5,9 @@ drives, NICs and PSUs, a few snapshots each at increasing collection times, with
 move between servers of a rack, drives that are replaced, and BIOS and drive firmware updates
 between snapshots. Every snapshot is one bundle in the project's inventory format (a single JSON
 document, docs/bundle-format.md), ingested through the real path: `receive_bundle` (storage)
-then `parse_bundle` (decode, validate, merge, identity, observations, derivation), called
-directly, without Celery.
+for each bundle, then `parse_bundles` (decode, validate, merge, identity, observations,
+derivation) over what was received, REANIMATOR_PARSE_BATCH_SIZE bundles at a time, as a parse
+task does with a backlog; called directly, without Celery.
 
 Workers are forked processes; each takes whole racks, so parts that move (within a rack) are
 only ever touched by one worker and workers do not wait on each other's locks. The history is
