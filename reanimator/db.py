@@ -77,6 +77,8 @@ def _insert_literal(prefix: str, rows: list[tuple[Any, ...]]) -> None:
             return b"NULL"
         if kind is int:
             return str(value).encode()
+        if isinstance(value, str):  # the choices enums (TextChoices members) are str
+            return string_literal(str.encode(value, encoding))
         return literal(value)
 
     statements: list[bytes] = []
@@ -133,8 +135,8 @@ class EncodedJSON(str):
 
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
     if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        return lambda value: str(value) if type(value) is EncodedJSON else json.dumps(value, cls=encoder)
+        encode = (field.encoder or json.JSONEncoder)().encode  # one encoder, not one per value
+        return lambda value: str(value) if type(value) is EncodedJSON else encode(value)
     if isinstance(field, models.DateTimeField):
         return _memoised(connection.ops.adapt_datetimefield_value)
     return lambda value: value

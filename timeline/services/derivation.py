@@ -88,6 +88,10 @@ class DerivationResult:
     events_written: int = 0
 
 
+# json.dumps(payload, sort_keys=True, default=str), without building an encoder per event.
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 @dataclass
 class EventSet:
     """The events one derivation unit should have, by identity (type, subject, time, discriminator)."""
@@ -110,7 +114,7 @@ class EventSet:
         identity = f"{self.origin}|{event_type}|{subject_type}:{subject_id}|{timestamp.isoformat()}|{discriminator}"
         # The stored key covers the payload too: an event whose details changed (a removal
         # window narrowed by a late bundle) is replaced, and the diff needs no payload reads.
-        content = json.dumps(payload, sort_keys=True, default=str)
+        content = _KEY_ENCODER.encode(payload)
         key = hashlib.sha256(f"{identity}|{source}|{source_ref}|{content}".encode()).hexdigest()
         self.events[identity] = {
             "subject_type": subject_type,
