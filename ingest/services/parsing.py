@@ -30,7 +30,7 @@ from registry.choices import ComponentClass
 from registry.models import Asset, Component, Installation
 from registry.normalisation import normalise_uuid
 from registry.services.identity import IdentityRules, identity_rules
-from registry.services.lots import assign_lot, load_lot_rules
+from registry.services.lots import load_lot_rules, match_lot
 from timeline.services.derivation import NewSnapshot, derive_history, derive_new_snapshots
 
 logger = logging.getLogger(__name__)
@@ -665,26 +665,29 @@ def resolve_components(
         return [(record, None) for record, _ in keyed]
 
     existing = _known(serials)
-    missing: dict[tuple[str, str, str], Component] = {}
+    missing: dict[tuple[str, str, str], dict[str, Any]] = {}  # Component rows, for fast_insert
     lot_rules = None
     now = timezone.now()
     for record, key in keyed:
         if key is None or _lookup(existing, key) is not None or key in missing:
             continue
         lot_rules = lot_rules if lot_rules is not None else load_lot_rules()
-        component = Component(
-            created_at=now,
-            updated_at=now,
-            component_class=key[0],
-            vendor=key[1][:100],
-            vendor_raw=record.vendor[:200],
-            model=record.model.strip()[:200],
-            serial_raw=record.serial[:200],
-            serial=key[2][:200],
-            specs=record.specs,
-        )
-        assign_lot(component, rules=lot_rules)
-        missing[key] = component
+        model = record.model.strip()[:200]
+        missing[key] = {
+            "created_at": now,
+            "updated_at": now,
+            "component_class": key[0],
+            "vendor": key[1][:100],
+            "vendor_raw": record.vendor[:200],
+            "model": model,
+            "serial_raw": record.serial[:200],
+            "serial": key[2][:200],
+            "lot_id": match_lot(
+                lot_rules, component_class=key[0], vendor=key[1][:100], model=model, specs=record.specs
+            ),
+            "first_seen_at": None,
+            "specs": record.specs,
+        }
     if missing:
         # ignore_conflicts: a concurrent bundle may create the same part; both then read it back.
         db.fast_insert(Component, list(missing.values()), batch_size=500, ignore_conflicts=True)
