@@ -165,17 +165,25 @@ def bundles_waiting_for_a_parse(*, received_before: datetime, limit: int = 1000)
 def parse_bundle(bundle_id: int, *, reparse: bool = False) -> LogBundle | None:
     """Parse (or re-parse) one stored bundle. Returns the bundle, or None when it was not
     claimable (already parsed, or being parsed by another worker)."""
-    bundles = parse_claimed(claim_bundles([bundle_id], reparse=reparse))
+    bundles = parse_claimed(claim_bundles([bundle_id], reparse=reparse), requested=bundle_id)
     return bundles[0] if bundles else None
 
 
 def parse_bundles(bundle_ids: list[int]) -> list[LogBundle]:
     """Parse these stored bundles, REANIMATOR_PARSE_BATCH_SIZE at a time; those already
-    parsed, or being parsed by another worker, are left alone. Returns the bundles parsed."""
+    parsed, or being parsed by another worker, are left alone. Returns the bundles parsed.
+    A bundle whose parse fails for another reason than its input does not stop the others;
+    the first such error is raised once they are done."""
     size = settings.REANIMATOR_PARSE_BATCH_SIZE
     parsed: list[LogBundle] = []
+    first_error: Exception | None = None
     for start in range(0, len(bundle_ids), size):
-        parsed.extend(parse_claimed(claim_bundles(bundle_ids[start : start + size])))
+        try:
+            parsed.extend(parse_claimed(claim_bundles(bundle_ids[start : start + size])))
+        except Exception as exc:
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
     return parsed
 
 
@@ -184,29 +192,34 @@ def parse_with_waiting(bundle_id: int) -> LogBundle | None:
     (up to REANIMATOR_PARSE_BATCH_SIZE in all, oldest first). A backlog, such as collectors
     uploading what they gathered while offline, is parsed in batches; the tasks queued for
     the bundles taken along find them parsed and return. Returns this bundle, or None when
-    it was not claimable."""
+    it was not claimable. Only this bundle's own failure fails the task."""
     size = settings.REANIMATOR_PARSE_BATCH_SIZE
     claim = claim_bundles([bundle_id, *waiting_bundles(size - 1, exclude=bundle_id)])
-    return next((bundle for bundle in parse_claimed(claim) if bundle.pk == bundle_id), None)
+    parsed = parse_claimed(claim, requested=bundle_id)
+    return next((bundle for bundle in parsed if bundle.pk == bundle_id), None)
 
 
-def parse_claimed(claim: Claim) -> list[LogBundle]:
+def parse_claimed(claim: Claim, *, requested: int | None = None) -> list[LogBundle]:
     """Parse the bundles of a claim: first parses together (see _record_first_parses), re-parses
-    one by one. A parse that fails on bad input marks its bundle failed with the reason. On
-    any other error the claim is given back before the error propagates (the task retries)."""
+    one by one, and return those parsed (or failed on bad input, which marks them failed with
+    the reason). A bundle that fails otherwise (its bytes unreadable, a deadlock, a bug) does
+    not hold the others back: its claim is given back, so that a retry or the periodic sweep
+    parses it again, and its error is raised once the others are recorded, when it is the
+    `requested` bundle, or without `requested`, the first such error."""
     if not claim.bundle_ids:
         return []
     by_id = LogBundle.objects.in_bulk(claim.bundle_ids)
     bundles = [by_id[pk] for pk in claim.bundle_ids if pk in by_id]
+    errors: dict[int, Exception] = {}
     try:
         rules = identity_rules()
         limits = archive_limits()
         now = timezone.now()
         first: list[tuple[LogBundle, BundleInventory]] = []
         for bundle in bundles:
-            with bundle.raw.open("rb") as handle:
-                raw = handle.read()
             try:
+                with bundle.raw.open("rb") as handle:
+                    raw = handle.read()
                 inventory = inspect_bundle(
                     raw,
                     limits=limits,
@@ -217,23 +230,45 @@ def parse_claimed(claim: Claim) -> list[LogBundle]:
             except ParserError as exc:
                 _fail(bundle, exc.code, exc.message)
                 continue
+            except Exception as exc:  # the bytes unreadable, a parser bug: not the bundle's fault
+                errors[bundle.pk] = exc
+                continue
             if bundle.parser_version is None and bundle.asset_id is None:
                 first.append((bundle, inventory))
             else:
-                _record_again(bundle, inventory, rules)
-        _record_first_parses(first, rules)
+                try:
+                    _record_again(bundle, inventory, rules)
+                except Exception as exc:
+                    errors[bundle.pk] = exc
+        errors.update(_record_first_parses(first, rules))
     except BaseException:
-        try:
-            release_claim(claim)
-        except Exception:  # the connection that failed the parse may fail this too: the claim then expires
-            logger.warning("could not give the claim back", extra={"bundle_ids": claim.bundle_ids}, exc_info=True)
+        _give_back(claim)
         raise
-    for bundle in bundles:
+    if errors:
+        _give_back(Claim(sorted(errors), claim.at))
+        for bundle_id, error in errors.items():
+            logger.error(
+                "bundle parse failed; given back for a later parse",
+                extra={"bundle_id": bundle_id},
+                exc_info=(type(error), error, error.__traceback__),
+            )
+    done = [bundle for bundle in bundles if bundle.pk not in errors]
+    for bundle in done:
         logger.info(
             "bundle parsed",
             extra={"bundle_id": bundle.pk, "status": bundle.status, "error_code": bundle.error_code or None},
         )
-    return bundles
+    raised = errors.get(requested) if requested is not None else next(iter(errors.values()), None)
+    if raised is not None:
+        raise raised
+    return done
+
+
+def _give_back(claim: Claim) -> None:
+    try:
+        release_claim(claim)
+    except Exception:  # the connection that failed the parse may fail this too: the claim then expires
+        logger.warning("could not give the claim back", extra={"bundle_ids": claim.bundle_ids}, exc_info=True)
 
 
 def _fail(bundle: LogBundle, code: str, message: str) -> None:
@@ -349,26 +384,29 @@ def _components_in_assets(asset_ids: list[int]) -> dict[int, set[int]]:
     return found
 
 
-def _record_first_parses(items: list[tuple[LogBundle, BundleInventory]], rules: IdentityRules) -> None:
+def _record_first_parses(items: list[tuple[LogBundle, BundleInventory]], rules: IdentityRules) -> dict[int, Exception]:
     """Record bundles parsed for the first time, as many per transaction as can be (see
     _record_batch); a bundle that must wait for another of the batch goes into the next
     transaction. When a batch fails for another reason than bad input (a deadlock, a bug
     that one bundle triggers), its bundles are recorded one by one, so that one bundle does
-    not hold the others back."""
+    not hold the others back. Returns the errors of the bundles that could not be recorded."""
+    errors: dict[int, Exception] = {}
     while items:
         try:
             with transaction.atomic():
                 deferred, conflicts = _record_batch(items, rules)
-        except Exception:
+        except Exception as exc:
             if len(items) == 1:
-                raise
+                errors[items[0][0].pk] = exc
+                return errors
             logger.warning("a batch of bundles failed; recording them one by one", exc_info=True)
             for item in items:
-                _record_first_parses([item], rules)
-            return
+                errors.update(_record_first_parses([item], rules))
+            return errors
         for bundle, error in conflicts:
             _fail(bundle, error.code, error.message)
         items = deferred
+    return errors
 
 
 def _record_batch(

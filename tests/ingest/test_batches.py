@@ -602,11 +602,6 @@ def test_a_batch_failing_on_its_last_bundle_records_the_others_one_by_one(store,
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="_record_first_parses' one-by-one fallback stops at the first bundle that fails: the "
-    "bundles after it in the batch are not recorded, and the released claim puts them back to received",
-)
 @pytest.mark.parametrize("position", [0, 1])
 def test_a_batch_failing_on_an_earlier_bundle_records_the_others_one_by_one(store, fails_for, position: int) -> None:
     bundles = four_servers(store)
@@ -651,17 +646,11 @@ def test_a_single_bundle_that_fails_gives_its_claim_back(store, fails_for) -> No
 
 
 # A bundle that fails before recording (its bytes unreadable, a parser bug that raises
-# something else than ParserError) gives the whole claim back: the bundles claimed with it
-# are not parsed, and the task of a good bundle fails with the other bundle's error.
+# something else than ParserError) gives only its own claim back: the bundles claimed with
+# it are parsed, and the task of a good bundle does not fail with the other bundle's error.
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_claimed reads and inspects every bundle of the claim before recording any; an "
-    "error other than ParserError on one of them releases the whole claim and propagates, so "
-    "no bundle of the batch is parsed",
-)
 def test_a_bundle_whose_bytes_are_missing_does_not_hold_the_batch_back(store) -> None:
     bundles = four_servers(store)
     lost = bundles[1]
@@ -674,13 +663,6 @@ def test_a_bundle_whose_bytes_are_missing_does_not_hold_the_batch_back(store) ->
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_with_waiting takes the oldest waiting bundles along; when one of them raises "
-    "something else than ParserError while parsed, the task of the requested bundle fails with "
-    "that error and leaves the requested bundle unparsed (and the same bundle, oldest, is taken "
-    "along again by every later task)",
-)
 def test_the_task_of_a_good_bundle_is_not_failed_by_a_bundle_taken_along(store, monkeypatch, settings) -> None:
     settings.REANIMATOR_PARSE_BATCH_SIZE = 5
     poison = store(inventory("SRV-POISON", at(1), [part("SSD", "DRV-POISON", slot="D1")]))
