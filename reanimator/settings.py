@@ -149,7 +149,7 @@ REANIMATOR_MAX_EXPANDED_BYTES = env_int("REANIMATOR_MAX_EXPANDED_BYTES", 512 * 1
 REANIMATOR_PARSE_CLAIM_SECONDS = env_int("REANIMATOR_PARSE_CLAIM_SECONDS", 600)
 # A parse task takes along up to this many bundles in all that are waiting, and records
 # them in one transaction: a backlog is parsed several times faster than one by one.
-REANIMATOR_PARSE_BATCH_SIZE = max(1, env_int("REANIMATOR_PARSE_BATCH_SIZE", 20))
+REANIMATOR_PARSE_BATCH_SIZE = max(1, env_int("REANIMATOR_PARSE_BATCH_SIZE", 40))
 
 # --- security (production defaults; DEBUG relaxes what only makes sense behind TLS) -----
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
