@@ -80,17 +80,11 @@ class Claim:
     at: datetime
 
 
-def claim_bundle(bundle_id: int, *, reparse: bool = False) -> bool:
-    """Take the bundle for parsing with one conditional UPDATE; False means someone else has it
-    (or, without `reparse`, that it is already parsed). A claim older than
-    REANIMATOR_PARSE_CLAIM_SECONDS belongs to a dead worker and may be taken over."""
-    return bool(claim_bundles([bundle_id], reparse=reparse).bundle_ids)
-
-
 def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
-    """Take these bundles for parsing, as claim_bundle takes one; the claim lists those taken,
-    in the order given. Several are taken with one locking read and one UPDATE, skipping
-    rows another worker is claiming at that moment."""
+    """Take these bundles for parsing; the claim lists those taken, in the order given. A bundle
+    is claimable when received (or, with `reparse`, parsed or failed), or when its claim is
+    older than REANIMATOR_PARSE_CLAIM_SECONDS: it belongs to a dead worker. Several are taken
+    with one locking read and one UPDATE, skipping rows another worker is claiming then."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REANIMATOR_PARSE_CLAIM_SECONDS)
     statuses = [BundleStatus.RECEIVED.value]

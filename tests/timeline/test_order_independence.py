@@ -64,7 +64,7 @@ def test_any_arrival_order_gives_the_same_history_as_rederive(ingest, history, d
 
 # --- in order: the appending derivation --------------------------------------------------
 # Bundles that arrive in collection order are derived by appending to the stored history
-# (derive_new_snapshot); late ones, equal times and manual removals take the full path. Either
+# (derive_new_snapshots); late ones, equal times and manual removals take the full path. Either
 # way the rows must be exactly those a rederive from scratch writes: the same natural keys
 # (so the same payloads), installations with their slots, and first-seen times.
 

@@ -325,7 +325,7 @@ def _component_events(
 
 
 # The events of one run and of one sighting, shared by the full derivation and by the
-# appending one (derive_new_snapshot), so that both write the very same rows.
+# appending one (derive_new_snapshots), so that both write the very same rows.
 
 
 def _part(component_id: int, identity: tuple[str, str, str]) -> dict[str, Any]:
@@ -592,11 +592,6 @@ class NewSnapshot:
     bundle_id: int
     asset_id: int
     component_ids: frozenset[int]
-
-
-def derive_new_snapshot(bundle_id: int, component_ids: Iterable[int], *, asset_id: int) -> DerivationResult:
-    """derive_new_snapshots for one bundle."""
-    return derive_new_snapshots([NewSnapshot(bundle_id, asset_id, frozenset(component_ids))])
 
 
 def derive_new_snapshots(snapshots: list[NewSnapshot]) -> DerivationResult:
