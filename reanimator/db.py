@@ -100,7 +100,8 @@ def _insert_literal(prefix: str, rows: list[tuple[Any, ...]]) -> None:
 def update_rows(model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]]) -> None:
     """UPDATE several rows by primary key, each to its own values, in one statement (a CASE
     on the key per column). Every row sets the same columns, named by attname; values are
-    adapted as fast_insert adapts them. No signals, no auto_now."""
+    adapted as fast_insert adapts them. No signals, no auto_now. Rows are found by key even
+    where MariaDB would rather scan a small table, locking every row it reads."""
     if not changes:
         return
     meta = model._meta
@@ -122,7 +123,7 @@ def update_rows(model: type[models.Model], changes: Mapping[Any, Mapping[str, An
         for pk in pks:
             params.extend([pk, adapt(changes[pk][name])])
     sql = (
-        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"UPDATE {connection.ops.quote_name(meta.db_table)}{force_index('PRIMARY')} SET {', '.join(assignments)} "  # noqa: S608
         f"WHERE {pk_column} IN ({placeholders(pks)})"
     )
     execute(sql, [*params, *pks])

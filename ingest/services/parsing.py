@@ -93,10 +93,13 @@ def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
     claimable = f"(status IN ({placeholders(statuses)}) OR (status = %s AND parse_started_at < %s))"
     claimable_params = [*statuses, BundleStatus.PARSING.value, db.to_db_datetime(stale)]
     ids = list(dict.fromkeys(bundle_ids))
+    # Rows are looked up by id only: a scan (MariaDB's plan while the table is small) would
+    # lock, however briefly, bundles other workers are claiming, and they would skip them.
+    by_id = db.force_index("PRIMARY")
 
     def take(subset: list[int], condition: str, params: list[Any]) -> int:
         return db.execute(
-            f"UPDATE {table(LogBundle)} SET status = %s, parse_started_at = %s "  # noqa: S608
+            f"UPDATE {table(LogBundle)}{by_id} SET status = %s, parse_started_at = %s "  # noqa: S608
             f"WHERE id IN ({placeholders(subset)}) AND {condition}",
             [BundleStatus.PARSING.value, db.to_db_datetime(now), *subset, *params],
         )
@@ -108,7 +111,7 @@ def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
         free = {
             pk
             for (pk,) in fetch(
-                f"SELECT id FROM {table(LogBundle)} WHERE id IN ({placeholders(ids)}) "  # noqa: S608
+                f"SELECT id FROM {table(LogBundle)}{by_id} WHERE id IN ({placeholders(ids)}) "  # noqa: S608
                 f"AND {claimable} FOR UPDATE SKIP LOCKED",
                 [*ids, *claimable_params],
             )
@@ -125,7 +128,7 @@ def release_claim(claim: Claim) -> None:
     if not claim.bundle_ids:
         return
     db.execute(
-        f"UPDATE {table(LogBundle)} SET status = %s, parse_started_at = NULL "  # noqa: S608
+        f"UPDATE {table(LogBundle)}{db.force_index('PRIMARY')} SET status = %s, parse_started_at = NULL "  # noqa: S608
         f"WHERE id IN ({placeholders(claim.bundle_ids)}) AND status = %s AND parse_started_at = %s",
         [BundleStatus.RECEIVED.value, *claim.bundle_ids, BundleStatus.PARSING.value, db.to_db_datetime(claim.at)],
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -22,10 +23,12 @@ from ingest.models import LogBundle, Observation
 from ingest.services.intake import receive_bundle
 from ingest.services.parsing import claim_bundles, parse_bundle, parse_bundles, release_claim
 from ingest.tasks import parse_bundle_task
+from reanimator.db import update_rows
 from registry.models import Asset, Component, Installation
 from tests.ingest.bundles import inventory, part
 from tests.timeline.history import events
 from timeline.models import ManualEvent, TimelineEvent
+from timeline.services.derivation import _set_times
 from timeline.services.rederive import rederive_all
 
 T0 = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
@@ -539,6 +542,39 @@ def test_release_claim_gives_back_only_what_the_claim_still_holds(settings) -> N
     release_claim(later)
     assert LogBundle.objects.get(pk=taken_over).status == "received"
     release_claim(parsing.Claim([], at(0)))  # nothing to give back
+
+
+def plans(statements: list[dict[str, str]], table_name: str) -> list[tuple[str, str]]:
+    """MariaDB's (access type, key) for each statement run on the table, by EXPLAIN of the SQL
+    as it was sent."""
+    found = []
+    with connection.cursor() as cursor:
+        for statement in statements:
+            sql = statement["sql"]
+            if table_name in sql and sql.lstrip().startswith(("SELECT", "UPDATE")):
+                cursor.execute(f"EXPLAIN {sql}")
+                row = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+                found.append((row["type"], row["key"]))
+    return found
+
+
+@pytest.mark.django_db
+def test_bundles_are_claimed_and_updated_by_id_while_the_table_is_small() -> None:
+    """On a small table MariaDB prefers a scan, which locks every row it reads: a worker
+    claiming at the same time skips those bundles (SKIP LOCKED), which then wait for the sweep."""
+    if connection.vendor != "mysql":
+        pytest.fail("needs MariaDB: run the suite with `make test`")
+    ids = received_rows(12)
+    with CaptureQueriesContext(connection) as queries:
+        claim = claim_bundles(ids[:6])
+        release_claim(claim)
+        # what recording a batch updates by id: the bundles parsed, the parts' first sightings
+        update_rows(LogBundle, {ids[0]: {"hostname": "a"}, ids[1]: {"hostname": "b"}})
+        _set_times(LogBundle, "parsed_at", {ids[0]: at(0), ids[1]: at(0, 1)})
+    assert claim.bundle_ids == ids[:6]
+    found = plans(queries.captured_queries, LogBundle._meta.db_table)
+    assert len(found) == 5  # the locking read, the claim, the release, the two updates
+    assert found == [("range", "PRIMARY")] * 5
 
 
 # --- a batch that fails for another reason than its input ---------------------------------

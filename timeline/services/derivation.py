@@ -866,9 +866,10 @@ def _set_times(model: type[Installation] | type[Component], column: str, times: 
     for pk, when in times.items():
         groups[when].append(pk)
     pks = sorted(times)
+    by_id = force_index("PRIMARY")  # as db.update_rows: no scan locking rows of other workers
     if len(groups) == 1:
         execute(
-            f"UPDATE {table(model)} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
+            f"UPDATE {table(model)}{by_id} SET {column} = %s WHERE id IN ({placeholders(pks)})",  # noqa: S608
             [to_db_datetime(next(iter(groups))), *pks],
         )
         return
@@ -877,7 +878,7 @@ def _set_times(model: type[Installation] | type[Component], column: str, times: 
         cases.append(f"WHEN id IN ({placeholders(ids)}) THEN %s")
         params.extend([*ids, to_db_datetime(when)])
     execute(
-        f"UPDATE {table(model)} SET {column} = CASE {' '.join(cases)} END WHERE id IN ({placeholders(pks)})",  # noqa: S608
+        f"UPDATE {table(model)}{by_id} SET {column} = CASE {' '.join(cases)} END WHERE id IN ({placeholders(pks)})",  # noqa: S608
         [*params, *pks],
     )
 
