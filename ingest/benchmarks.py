@@ -646,7 +646,9 @@ def run_ingest_benchmark(
         observations = Observation.objects.filter(bundle_id__in=result.bundle_ids)
         observation_count = observations.count()
         component_observations = observations.exclude(kind=ObservationKind.ASSET).count()
-        rate = bundles_done / wall if wall else 0.0
+        # Only bundles the run finished count; any left waiting (for the sweep) fail the target.
+        unfinished = sum(n for status, n in result.statuses.items() if status not in ("parsed", "failed"))
+        rate = (bundles_done - unfinished) / wall if wall else 0.0
         changes = result.changes
         write(
             f"fleet: {len(result.bundle_ids) + result.duplicates} bundles, "
@@ -665,7 +667,8 @@ def run_ingest_benchmark(
         write(f"wall_seconds={wall:.2f}")
         write(
             f"bundles_per_second={rate:.1f} target>={TARGET_BUNDLES_PER_SECOND:.0f} "
-            f"{_verdict(rate >= TARGET_BUNDLES_PER_SECOND)}"
+            f"{_verdict(rate >= TARGET_BUNDLES_PER_SECOND and not unfinished)}"
+            + (f" ({unfinished} bundle(s) left unparsed)" if unfinished else "")
         )
         write(f"component_observations_per_second={component_observations / wall if wall else 0.0:.0f}")
         write(f"phases (seconds summed over {workers} worker(s), share of busy time, per bundle):")
