@@ -31,6 +31,10 @@ class LogBundle(models.Model):
     status = models.CharField(max_length=10, choices=BundleStatus.choices, default=BundleStatus.RECEIVED)
     parser_version = models.PositiveIntegerField(null=True, blank=True)
     parse_started_at = models.DateTimeField(null=True, blank=True)
+    # Parses started and not finished (no outcome recorded, not given back for a passing
+    # fault of the database): a bundle that crashes its parser or its worker every time is
+    # failed after REANIMATOR_PARSE_MAX_ATTEMPTS instead of being retried for ever.
+    parse_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     parsed_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)

@@ -197,8 +197,14 @@ def insert_instance(instance: models.Model) -> None:
     fields = [
         field for field in meta.concrete_fields if not field.primary_key and not getattr(field, "generated", False)
     ]
-    if meta.auto_field is None or any(field.db_default is not NOT_PROVIDED for field in fields):
-        raise TypeError(f"{meta.label}: insert_instance needs an auto-increment key and no database defaults")
+    # A field with only a database default holds an expression until saved: save() leaves
+    # it out of the INSERT, which this does not do.
+    if meta.auto_field is None or any(
+        field.db_default is not NOT_PROVIDED and not field.has_default() for field in fields
+    ):
+        raise TypeError(
+            f"{meta.label}: insert_instance needs an auto-increment key and Python defaults beside database ones"
+        )
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:

@@ -150,6 +150,9 @@ REANIMATOR_PARSE_CLAIM_SECONDS = env_int("REANIMATOR_PARSE_CLAIM_SECONDS", 600)
 # A parse task takes along up to this many bundles in all that are waiting, and records
 # them in one transaction: a backlog is parsed several times faster than one by one.
 REANIMATOR_PARSE_BATCH_SIZE = max(1, env_int("REANIMATOR_PARSE_BATCH_SIZE", 40))
+# A bundle whose parse failed this many times for a reason other than its input or the
+# database (a parser bug, a worker that died on it) is marked failed (internal_error).
+REANIMATOR_PARSE_MAX_ATTEMPTS = max(1, env_int("REANIMATOR_PARSE_MAX_ATTEMPTS", 3))
 
 # --- security (production defaults; DEBUG relaxes what only makes sense behind TLS) -----
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,7 +60,15 @@ _PARSE_FIELDS = (
     "error_message",
     "parser_version",
     "parsed_at",
+    "parse_attempts",
 )
+
+# The error code of a bundle whose parse kept failing for a reason other than its input.
+INTERNAL_ERROR = "internal_error"
+
+# Faults of the database connection (deadlocks, lock timeouts, a lost server): a parse that
+# meets one is tried again without counting against the bundle.
+PASSING_FAULTS = (OperationalError, InterfaceError)
 
 
 def archive_limits() -> ArchiveLimits:
@@ -84,7 +92,8 @@ def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
     """Take these bundles for parsing; the claim lists those taken, in the order given. A bundle
     is claimable when received (or, with `reparse`, parsed or failed), or when its claim is
     older than REANIMATOR_PARSE_CLAIM_SECONDS: it belongs to a dead worker. Several are taken
-    with one locking read and one UPDATE, skipping rows another worker is claiming then."""
+    with one locking read and one UPDATE, skipping rows another worker is claiming then. Each
+    claim counts as a parse attempt of its bundles."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REANIMATOR_PARSE_CLAIM_SECONDS)
     statuses = [BundleStatus.RECEIVED.value]
@@ -99,8 +108,8 @@ def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
 
     def take(subset: list[int], condition: str, params: list[Any]) -> int:
         return db.execute(
-            f"UPDATE {table(LogBundle)}{by_id} SET status = %s, parse_started_at = %s "  # noqa: S608
-            f"WHERE id IN ({placeholders(subset)}) AND {condition}",
+            f"UPDATE {table(LogBundle)}{by_id} SET status = %s, parse_started_at = %s, "  # noqa: S608
+            f"parse_attempts = parse_attempts + 1 WHERE id IN ({placeholders(subset)}) AND {condition}",
             [BundleStatus.PARSING.value, db.to_db_datetime(now), *subset, *params],
         )
 
@@ -121,14 +130,17 @@ def claim_bundles(bundle_ids: list[int], *, reparse: bool = False) -> Claim:
     return Claim([pk for pk in ids if pk in free], now)
 
 
-def release_claim(claim: Claim) -> None:
+def release_claim(claim: Claim, *, counted: bool = True) -> None:
     """Give the bundles of a claim that are still being parsed back (status received), so
     that a retry or the periodic sweep parses them now rather than when the claim expires.
-    A claim that expired and was taken over is left to its new owner."""
+    A claim that expired and was taken over is left to its new owner. Unless `counted`, the
+    attempt does not count against the bundles (the database failed, not their parse)."""
     if not claim.bundle_ids:
         return
+    attempts = "" if counted else ", parse_attempts = CASE WHEN parse_attempts > 0 THEN parse_attempts - 1 ELSE 0 END"
     db.execute(
-        f"UPDATE {table(LogBundle)}{db.force_index('PRIMARY')} SET status = %s, parse_started_at = NULL "  # noqa: S608
+        f"UPDATE {table(LogBundle)}{db.force_index('PRIMARY')} SET status = %s, "  # noqa: S608
+        f"parse_started_at = NULL{attempts} "
         f"WHERE id IN ({placeholders(claim.bundle_ids)}) AND status = %s AND parse_started_at = %s",
         [BundleStatus.RECEIVED.value, *claim.bundle_ids, BundleStatus.PARSING.value, db.to_db_datetime(claim.at)],
     )
@@ -202,11 +214,15 @@ def parse_claimed(claim: Claim, *, requested: int | None = None) -> list[LogBund
     the reason). A bundle that fails otherwise (its bytes unreadable, a deadlock, a bug) does
     not hold the others back: its claim is given back, so that a retry or the periodic sweep
     parses it again, and its error is raised once the others are recorded, when it is the
-    `requested` bundle, or without `requested`, the first such error."""
+    `requested` bundle, or without `requested`, the first such error. Once such failures (or
+    workers that died on it) reach REANIMATOR_PARSE_MAX_ATTEMPTS, a bundle is marked failed
+    (internal_error) and returned with the others: it waits for a fix and a re-parse."""
     if not claim.bundle_ids:
         return []
     by_id = LogBundle.objects.in_bulk(claim.bundle_ids)
     bundles = [by_id[pk] for pk in claim.bundle_ids if pk in by_id]
+    most = settings.REANIMATOR_PARSE_MAX_ATTEMPTS
+    attempts = {bundle.pk: bundle.parse_attempts for bundle in bundles}  # this claim's included
     errors: dict[int, Exception] = {}
     try:
         rules = identity_rules()
@@ -214,6 +230,16 @@ def parse_claimed(claim: Claim, *, requested: int | None = None) -> list[LogBund
         now = timezone.now()
         first: list[tuple[LogBundle, BundleInventory]] = []
         for bundle in bundles:
+            if bundle.parse_attempts > most:
+                # This claim is one more than the limit: the earlier ones never ended.
+                _fail(
+                    bundle,
+                    INTERNAL_ERROR,
+                    f"parsing was started {bundle.parse_attempts - 1} times and never finished (the worker "
+                    "stopped or timed out while parsing this bundle); re-parse it once the cause is fixed",
+                )
+                logger.error("bundle parse never finished; marked failed", extra={"bundle_id": bundle.pk})
+                continue
             try:
                 with bundle.raw.open("rb") as handle:
                     raw = handle.read()
@@ -239,14 +265,22 @@ def parse_claimed(claim: Claim, *, requested: int | None = None) -> list[LogBund
                     errors[bundle.pk] = exc
         errors.update(_record_first_parses(first, rules))
     except BaseException:
-        _give_back(claim)
+        _give_back(claim, counted=False)  # the database or the worker went away, not this parse
         raise
+    for bundle_id, error in list(errors.items()):
+        last = not isinstance(error, PASSING_FAULTS) and attempts[bundle_id] >= most
+        if last and _fail_for_good(by_id[bundle_id], error, attempts[bundle_id]):
+            del errors[bundle_id]
     if errors:
-        _give_back(Claim(sorted(errors), claim.at))
+        for counted in (True, False):
+            _give_back(
+                Claim(sorted(pk for pk, e in errors.items() if isinstance(e, PASSING_FAULTS) != counted), claim.at),
+                counted=counted,
+            )
         for bundle_id, error in errors.items():
             logger.error(
                 "bundle parse failed; given back for a later parse",
-                extra={"bundle_id": bundle_id},
+                extra={"bundle_id": bundle_id, "attempts": attempts[bundle_id]},
                 exc_info=(type(error), error, error.__traceback__),
             )
     done = [bundle for bundle in bundles if bundle.pk not in errors]
@@ -261,9 +295,31 @@ def parse_claimed(claim: Claim, *, requested: int | None = None) -> list[LogBund
     return done
 
 
-def _give_back(claim: Claim) -> None:
+def _fail_for_good(bundle: LogBundle, error: Exception, attempts: int) -> bool:
+    """Mark a bundle failed (internal_error) after its last allowed attempt; False when that
+    could not be recorded (the claim is then given back)."""
     try:
-        release_claim(claim)
+        bundle.refresh_from_db()  # a rolled-back recording left its outcome on the instance
+        _fail(
+            bundle,
+            INTERNAL_ERROR,
+            f"parsing failed {attempts} times with {type(error).__name__}: {error}; "
+            "re-parse this bundle once the cause is fixed",
+        )
+    except Exception:
+        logger.warning("could not mark the bundle failed", extra={"bundle_id": bundle.pk}, exc_info=True)
+        return False
+    logger.error(
+        "bundle parse failed again; marked failed",
+        extra={"bundle_id": bundle.pk, "attempts": attempts},
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return True
+
+
+def _give_back(claim: Claim, *, counted: bool) -> None:
+    try:
+        release_claim(claim, counted=counted)
     except Exception:  # the connection that failed the parse may fail this too: the claim then expires
         logger.warning("could not give the claim back", extra={"bundle_ids": claim.bundle_ids}, exc_info=True)
 
@@ -279,7 +335,18 @@ def _fail(bundle: LogBundle, code: str, message: str) -> None:
         bundle.parser_version = PARSER_VERSION
         bundle.parsed_at = timezone.now()
         bundle.counts = {}
-        bundle.save(update_fields=["status", "error_code", "error_message", "parser_version", "parsed_at", "counts"])
+        bundle.parse_attempts = 0
+        bundle.save(
+            update_fields=[
+                "status",
+                "error_code",
+                "error_message",
+                "parser_version",
+                "parsed_at",
+                "counts",
+                "parse_attempts",
+            ]
+        )
         if touched or bundle.asset_id:
             derive_history(touched, asset_ids=[bundle.asset_id] if bundle.asset_id else [])
 
@@ -347,6 +414,7 @@ def _mark_parsed(recorded: list[_Recorded]) -> None:
         bundle.error_message = ""
         bundle.parser_version = PARSER_VERSION
         bundle.parsed_at = parsed_at
+        bundle.parse_attempts = 0
         changes[bundle.pk] = {
             ("asset_id" if name == "asset" else name): getattr(bundle, "asset_id" if name == "asset" else name)
             for name in _PARSE_FIELDS

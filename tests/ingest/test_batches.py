@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -718,3 +718,111 @@ def test_the_task_of_a_good_bundle_is_not_failed_by_a_bundle_taken_along(store, 
     except KeyError as exc:
         outcome = exc
     assert (outcome, statuses([poison, good])) == ("parsed", ["received", "parsed"])
+
+
+# --- a bundle that keeps failing ----------------------------------------------------------
+# Every claim counts as an attempt; a parse that ends (parsed, or failed on its input) clears
+# the count, and so does giving a claim back for a fault of the database. A bundle whose
+# parse fails REANIMATOR_PARSE_MAX_ATTEMPTS times otherwise is failed with internal_error
+# instead of being taken along, and logged, by every later task for ever.
+
+
+def attempts(bundle: LogBundle) -> tuple[str, int, str]:
+    bundle.refresh_from_db()
+    return bundle.status, bundle.parse_attempts, bundle.error_code
+
+
+def poisoned(monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
+    """A parser bug that bundles holding `marker` trigger, every time."""
+    inspect = parsing.inspect_bundle
+
+    def parser_bug(raw: bytes, **kwargs: Any) -> Any:
+        if marker in raw:
+            raise KeyError("a parser bug")
+        return inspect(raw, **kwargs)
+
+    monkeypatch.setattr(parsing, "inspect_bundle", parser_bug)
+
+
+@pytest.mark.django_db
+def test_a_bundle_that_crashes_its_parser_is_failed_after_the_last_attempt(store, monkeypatch, settings, caplog):
+    settings.REANIMATOR_PARSE_MAX_ATTEMPTS = 3
+    poison = store(inventory("SRV-POISON", at(1), [part("SSD", "DRV-POISON", slot="D1")]))
+    poisoned(monkeypatch, b"SRV-POISON")
+
+    for attempt in (1, 2):
+        with pytest.raises(KeyError):
+            parse_bundle_task.apply(args=[poison.pk]).get()
+        assert attempts(poison) == ("received", attempt, "")
+    assert parse_bundle_task.apply(args=[poison.pk]).get() == "failed"  # the task ends: nothing to retry
+
+    assert attempts(poison) == ("failed", 0, "internal_error")
+    assert poison.error_message == (
+        "parsing failed 3 times with KeyError: 'a parser bug'; re-parse this bundle once the cause is fixed"
+    )
+    assert not Asset.objects.exists()
+    assert "bundle parse failed again; marked failed" in caplog.text
+    assert parse_bundle_task.apply(args=[poison.pk]).get() is None  # a later task leaves it alone
+
+    monkeypatch.undo()  # the parser is fixed: a re-parse records the bundle
+    assert parse_bundle_task.apply(args=[poison.pk], kwargs={"reparse": True}).get() == "parsed"
+    assert attempts(poison) == ("parsed", 0, "")
+    assert Component.objects.get().serial == "DRV-POISON"
+
+
+@pytest.mark.django_db
+def test_a_bundle_that_fails_its_batch_every_time_is_failed_alone(store, fails_for, settings) -> None:
+    settings.REANIMATOR_PARSE_MAX_ATTEMPTS = 2
+    bundles = four_servers(store)
+    bad = bundles[1]
+    fails_for(bad.pk)
+
+    with pytest.raises(Boom):
+        parse_bundles([bundle.pk for bundle in bundles])
+    assert statuses(bundles) == ["parsed", "received", "parsed", "parsed"]
+    assert parse_bundles([bad.pk]) == [bad]  # the second attempt, the last one
+
+    assert attempts(bad) == ("failed", 0, "internal_error")
+    assert "Boom: derivation failed for bundle" in bad.error_message
+    assert bad.asset_id is None
+    assert not Observation.objects.filter(bundle_id=bad.pk).exists()
+    assert not Asset.objects.filter(vendor_serial="SRV-1").exists()  # the rolled-back asset stays gone
+    assert [attempts(bundle) for bundle in bundles if bundle != bad] == [("parsed", 0, "")] * 3
+
+
+@pytest.mark.django_db
+def test_faults_of_the_database_do_not_count_against_the_bundle(store, monkeypatch, settings) -> None:
+    settings.REANIMATOR_PARSE_MAX_ATTEMPTS = 2
+    bundle = store(inventory("SRV-0", at(1), [part("SSD", "DRV-0", slot="D1")]))
+    original = parsing.derive_new_snapshots
+
+    def deadlock(snapshots: list[Any]) -> Any:
+        raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+
+    monkeypatch.setattr(parsing, "derive_new_snapshots", deadlock)
+    for _ in range(4):
+        with pytest.raises(OperationalError):
+            parse_bundles([bundle.pk])
+        assert attempts(bundle) == ("received", 0, "")
+
+    monkeypatch.setattr(parsing, "derive_new_snapshots", original)
+    assert parse_bundles([bundle.pk]) == [bundle]
+    assert attempts(bundle) == ("parsed", 0, "")
+
+
+@pytest.mark.django_db
+def test_a_bundle_whose_worker_dies_every_time_is_failed_after_the_last_attempt(store, settings) -> None:
+    settings.REANIMATOR_PARSE_MAX_ATTEMPTS = 2
+    bundle = store(inventory("SRV-0", at(1), [part("SSD", "DRV-0", slot="D1")]))
+    expiry = timedelta(seconds=settings.REANIMATOR_PARSE_CLAIM_SECONDS + 1)
+    for attempt in (1, 2):  # claimed, then the worker is killed: the claim is never given back
+        with time_machine.travel(at(2) + attempt * expiry, tick=False):
+            assert claim_bundles([bundle.pk]).bundle_ids == [bundle.pk]
+        assert attempts(bundle) == ("parsing", attempt, "")
+
+    with time_machine.travel(at(2) + 3 * expiry, tick=False):
+        assert parse_bundle(bundle.pk) == bundle  # the sweep's task, after the second claim expired
+
+    assert attempts(bundle) == ("failed", 0, "internal_error")
+    assert bundle.error_message.startswith("parsing was started 2 times and never finished")
+    assert not Observation.objects.exists()
