@@ -16,6 +16,20 @@ app = Celery("reanimator")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_to_start_without_a_broker(**_: Any) -> None:
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # SystemExit: Celery logs and ignores other exceptions of signal handlers.
+        raise SystemExit(
+            "CELERY_BROKER_URL is not set: without a broker tasks run in the web process, and a "
+            "worker or beat would have nothing to talk to"
+        )
+
+
 REQUEST_ID_HEADER = "reanimator_request_id"
 
 

@@ -27,7 +27,7 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_BROKER_URL.startswith("memory://"):
         return "eager"  # the embedded default: no broker, tasks run in-process
     from reanimator.celery import app
 

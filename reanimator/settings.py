@@ -203,6 +203,10 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 # Without a broker (the embedded default) tasks run in-process, eagerly, as DESIGN.md says.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery still takes a producer for eager tasks; with no URL kombu warns on every
+    # process start that it falls back to amqp://localhost.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

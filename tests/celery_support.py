@@ -34,8 +34,9 @@ def switch_broker(**conf: object) -> None:
 def over_redis(settings) -> Iterator[str]:
     """The app sends tasks to the real Redis broker inside the block, eagerly again after it."""
     url = broker_url_for_tests()
-    settings.CELERY_BROKER_URL = url
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as a worker's settings have it
     switch_broker(broker_url=url, task_always_eager=False)
     try:
         yield url

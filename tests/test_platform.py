@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
 
+from reanimator.celery import app as celery_app
 from reanimator.checks import check_admin_list_select_related
 from reanimator.logging import JsonFormatter, RequestIdFilter
 from registry.models import Asset, Customer
@@ -47,7 +48,7 @@ def test_health_is_503_when_broker_is_unreachable(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_health_reports_eager_mode_without_broker(client: Client) -> None:
-    with override_settings(CELERY_BROKER_URL=""):
+    with override_settings(CELERY_BROKER_URL="memory://localhost/"):  # what settings put for no URL
         assert client.get("/health").json()["checks"]["broker"] == "eager"
 
 
@@ -186,3 +187,34 @@ def test_suite_runs_on_mariadb_under_make_test() -> None:
         assert connection.vendor == "mysql"
     else:
         pytest.skip("not under make test: DATABASE_URL is not MariaDB")
+
+
+@pytest.mark.django_db
+def test_eager_tasks_without_a_broker_log_no_broker_warning(caplog) -> None:
+    """The embedded default (no CELERY_BROKER_URL) runs tasks in-process; sending one must not
+    log kombu's "No hostname was supplied" warning into `make run`'s output."""
+    from ingest.tasks import requeue_stale_bundles_task
+    from tests.celery_support import switch_broker
+
+    assert celery_app.conf.task_always_eager
+    switch_broker()  # a producer pool made afresh, as in a new process
+    with caplog.at_level(logging.WARNING):
+        assert requeue_stale_bundles_task.delay().get() == 0
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("kombu")] == []
+
+
+@pytest.mark.parametrize("program", ["worker", "beat"])
+def test_a_worker_or_beat_without_a_broker_refuses_to_start(program: str, tmp_path: Path) -> None:
+    env = {**os.environ, "CELERY_BROKER_URL": "", "DATABASE_URL": ""}
+    celery = Path(sys.executable).with_name("celery")
+    extra = ["--schedule", str(tmp_path / "beat-schedule")] if program == "beat" else []
+    done = subprocess.run(
+        [str(celery), "-A", "reanimator", program, "--loglevel=INFO", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "CELERY_BROKER_URL is not set" in done.stdout + done.stderr
