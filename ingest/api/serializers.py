@@ -31,6 +31,7 @@ class LogBundleSerializer(serializers.ModelSerializer):
             "status",
             "parser_version",
             "parsed_at",
+            "parse_attempts",
             "error_code",
             "error_message",
             "counts",

@@ -745,7 +745,9 @@ def poisoned(monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
 
 
 @pytest.mark.django_db
-def test_a_bundle_that_crashes_its_parser_is_failed_after_the_last_attempt(store, monkeypatch, settings, caplog):
+def test_a_bundle_that_crashes_its_parser_is_failed_after_the_last_attempt(
+    store, monkeypatch, settings, caplog, engineer_client
+):
     settings.REANIMATOR_PARSE_MAX_ATTEMPTS = 3
     poison = store(inventory("SRV-POISON", at(1), [part("SSD", "DRV-POISON", slot="D1")]))
     poisoned(monkeypatch, b"SRV-POISON")
@@ -754,6 +756,8 @@ def test_a_bundle_that_crashes_its_parser_is_failed_after_the_last_attempt(store
         with pytest.raises(KeyError):
             parse_bundle_task.apply(args=[poison.pk]).get()
         assert attempts(poison) == ("received", attempt, "")
+    shown = engineer_client.get(f"/api/ingest/logbundles/{poison.pk}").json()
+    assert (shown["status"], shown["parse_attempts"]) == ("received", 2)
     assert parse_bundle_task.apply(args=[poison.pk]).get() == "failed"  # the task ends: nothing to retry
 
     assert attempts(poison) == ("failed", 0, "internal_error")
