@@ -37,12 +37,12 @@ from django.utils import timezone
 from timeline.benchmarks import (
     HISTORY_SPAN,
     HISTORY_START,
+    EventMaker,
     TimelineBenchSpec,
-    _EventMaker,
-    _insert_rows,
-    _percentiles,
-    _stamp,
     delete_synthetic_events,
+    insert_rows,
+    percentiles,
+    stamp,
 )
 from timeline.choices import EVENT_TYPE_ORDER, EventSource, EventType, SubjectType
 
@@ -147,7 +147,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
 
     rng = random.Random(f"reanimator-pages-bench:{spec.seed}")
     now = timezone.now()
-    stamp_now = _stamp(now)
+    stamp_now = stamp(now)
     p = spec.prefix
     customer = Customer.objects.create(name=f"{p}customer")
     projects = [Project.objects.create(customer=customer, name=f"{p}project-{i}") for i in range(10)]
@@ -163,7 +163,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
     asset_rows = (
         (
             stamp_now,
-            _stamp(now - timedelta(seconds=rng.randrange(10**7))),
+            stamp(now - timedelta(seconds=rng.randrange(10**7))),
             "VENDOR" + str(i % 4),
             f"Model {i % 12}",
             f"{p}{i:07d}",
@@ -212,7 +212,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
                 serial,
                 serial,
                 lots[i % len(lots)].pk if i % 3 else None,
-                _stamp(_moment(rng)),
+                stamp(_moment(rng)),
                 "{}",
             )
 
@@ -238,7 +238,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
         return a_low + (component_id - c_low) // spec.parts
 
     began = time.perf_counter()
-    installed = _stamp(HISTORY_START)
+    installed = stamp(HISTORY_START)
 
     def installation_rows() -> Iterator[tuple[Any, ...]]:
         for cid in range(c_low, c_high + 1):
@@ -246,7 +246,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
         # the measured server's earlier parts, removed
         for k in range(spec.parts):
             cid = c_low + spec.parts + k  # parts of the second server, once in the first
-            yield (cid, a_low, f"old{k}", installed, installed, _stamp(HISTORY_START + timedelta(days=1)))
+            yield (cid, a_low, f"old{k}", installed, installed, stamp(HISTORY_START + timedelta(days=1)))
 
     columns = ("component_id", "asset_id", "slot", "installed_at", "last_seen_at", "removed_at")
     n_inst = _insert(Installation._meta.db_table, columns, installation_rows())
@@ -257,7 +257,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
 
     # --- events: asset histories (the timeline benchmark's generator) and part events
     began = time.perf_counter()
-    maker = _EventMaker(spec)
+    maker = EventMaker(spec)
     measured = a_low
     measured_component = c_low
     asset_share = spec.events * 2 // 5
@@ -298,7 +298,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
                 break
             yield from part_event(rng.randint(c_low, c_high), _moment(rng), event_type)
 
-    n_events = _insert_rows(event_rows(), spec.batch_size)
+    n_events = insert_rows(event_rows(), spec.batch_size)
     write(f"fleet: {n_events} timeline events in {time.perf_counter() - began:.1f}s")
 
     # --- bundles, observations, tickets
@@ -338,8 +338,8 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
                     "application/json",
                     "bench.json",
                     "json",
-                    _stamp(received),
-                    _stamp(received - timedelta(hours=1)),
+                    stamp(received),
+                    stamp(received - timedelta(hours=1)),
                     "node",
                     "failed" if failed else "parsed",
                     1,
@@ -358,7 +358,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
 
     def observation_rows() -> Iterator[tuple[Any, ...]]:
         for bundle_id, collected in measured_bundles:
-            at = _stamp(collected or now)
+            at = stamp(collected or now)
             yield (bundle_id, measured, None, "asset", "", "", at, '{"firmware": {"BIOS": "2.1"}}', "{}")
             for k in range(spec.parts):
                 health = f'{{"smart_passed": true, "temperature_c": {30 + k % 9}, "power_on_hours": {bundle_id}}}'
@@ -406,7 +406,7 @@ def build_fleet(spec: PagesBenchSpec, ranges: _Ranges, write: Write) -> Fleet:
                 ticket_statuses[i % len(ticket_statuses)],
                 "",
                 "",
-                _stamp(now - timedelta(minutes=rng.randrange(10**6))),
+                stamp(now - timedelta(minutes=rng.randrange(10**6))),
                 "",
                 "",
                 "{}",
@@ -558,7 +558,7 @@ def measure(spec: PagesBenchSpec, fleet: Fleet, user: Any, write: Write) -> dict
                 began = time.perf_counter()
                 client.get(url, **headers)
                 samples.append((time.perf_counter() - began) * 1000)
-            p50, p95, worst = _percentiles(samples)
+            p50, p95, worst = percentiles(samples)
             p95s[name] = p95
             verdict = "met" if p95 <= TARGET_PAGE_P95_MS else "NOT met"
             write(

@@ -143,19 +143,19 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
     """A UTC datetime as the database column takes it (MariaDB and SQLite alike)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
-class _EventMaker:
+class EventMaker:
     """Rows of plausible timeline events with unique natural keys (sha256 of a counter)."""
 
     def __init__(self, spec: TimelineBenchSpec) -> None:
         self.spec = spec
         self.rng = random.Random(f"reanimator-timeline-bench:{spec.seed}")
         self.counter = 0
-        self.created_at = _stamp(datetime.now(UTC))
+        self.created_at = stamp(datetime.now(UTC))
         self.types = [event_type for event_type, _ in EVENT_MIX]
         self.weights = [weight for _, weight in EVENT_MIX]
 
@@ -174,7 +174,7 @@ class _EventMaker:
         return (
             SubjectType.ASSET,
             subject_id,
-            _stamp(moment),
+            stamp(moment),
             event_type,
             EVENT_TYPE_ORDER[event_type],
             payload,
@@ -217,7 +217,7 @@ class _EventMaker:
         yield from measured
 
 
-def _insert_rows(rows: Iterator[tuple[Any, ...]], batch_size: int) -> int:
+def insert_rows(rows: Iterator[tuple[Any, ...]], batch_size: int) -> int:
     from timeline.models import TimelineEvent
 
     quote = connection.ops.quote_name
@@ -259,7 +259,7 @@ KINDS = (
 )
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float, float]:
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
     return statistics.median(ordered), p95, ordered[-1]
@@ -348,7 +348,7 @@ class _PageTimer:
                         got = call(n)
                         samples.append((time.perf_counter() - began) * 1000)
                         rows = max(rows, got)
-                    p50, p95, worst = _percentiles(samples)
+                    p50, p95, worst = percentiles(samples)
                     p95s.append(p95)
                     line = (
                         f"page[{label} {level} {kind.name}] p50_ms={p50:.2f} p95_ms={p95:.2f} max_ms={worst:.2f} "
@@ -653,8 +653,8 @@ def run_timeline_benchmark(spec: TimelineBenchSpec, *, keep: bool = False, write
         # 1. one asset alone
         contiguous = _measured_asset(spec, "contiguous")
         interleaved = _measured_asset(spec, "interleaved")
-        maker = _EventMaker(spec)
-        _insert_rows(maker.asset_history(contiguous, spec.asset_events), spec.batch_size)
+        maker = EventMaker(spec)
+        insert_rows(maker.asset_history(contiguous, spec.asset_events), spec.batch_size)
         write(
             f"pages of asset {contiguous} ({spec.asset_events} events written in one run), "
             f"table of {_table_rows()} events:"
@@ -671,7 +671,7 @@ def run_timeline_benchmark(spec: TimelineBenchSpec, *, keep: bool = False, write
 
         # 2. the fleet
         began = time.perf_counter()
-        written = _insert_rows(
+        written = insert_rows(
             maker.fleet(spec.fleet_events, fleet_assets, interleaved, spec.asset_events), spec.batch_size
         )
         generation = time.perf_counter() - began
